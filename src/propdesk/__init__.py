@@ -1,0 +1,143 @@
+"""propdesk: an event-sourced work-order engine for a property-management service desk.
+
+Open a desk, log a repair (报修), and drive it through its life::
+
+    import propdesk
+    from propdesk.testing import sample_organisation
+
+    desk = propdesk.open_desk("sqlite:///desk.db", organisations=[sample_organisation()])
+    result = desk.execute(propdesk.LogRepair(actor="desk-huang", ...))
+
+Every name below is public and stable; everything else may change.
+"""
+
+from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.desk import Desk, open_desk
+from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
+from propdesk.domain.commands import (
+    AcceptQuote,
+    AmendItem,
+    CheckArrival,
+    Close,
+    Command,
+    Complete,
+    ConfirmNoStaff,
+    DeclareNotRepairable,
+    DeclineOnSite,
+    DeclineQuote,
+    Dispatch,
+    DoorAnswered,
+    Escalate,
+    HandOverFee,
+    KnockUnanswered,
+    LeaveForRevisit,
+    LogRepair,
+    OwnerContact,
+    Quote,
+    RecordCallback,
+    RecordLeakTest,
+    RecordOwnerComplaint,
+    Refuse,
+    ReportArrival,
+    Reschedule,
+    SettleFee,
+    StartCostReview,
+    StartRepair,
+    Submit,
+    TicketCommand,
+    Verify,
+)
+from propdesk.domain.errors import (
+    ConcurrencyConflict,
+    ConfigurationError,
+    DatabaseNotInitialised,
+    IllegalStep,
+    InvalidCommand,
+    PropdeskError,
+    RuleViolation,
+    TicketAlreadyExists,
+    UnauthorisedActor,
+    UnknownTicket,
+)
+from propdesk.domain.lifecycle import LIFECYCLE, RepairState
+from propdesk.domain.organisation import Organisation, Person
+from propdesk.domain.rules import RepairRules
+from propdesk.domain.values import (
+    Channel,
+    ContactChannel,
+    FeeStatus,
+    RepairCategory,
+    RepairScope,
+    RescheduleKind,
+    Role,
+)
+from propdesk.persistence.store import StoreUnavailable, init_schema
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "LIFECYCLE",
+    "AcceptQuote",
+    "AmendItem",
+    "Channel",
+    "CheckArrival",
+    "Clock",
+    "Close",
+    "Command",
+    "CommandResult",
+    "Complete",
+    "ConcurrencyConflict",
+    "ConfigurationError",
+    "ConfirmNoStaff",
+    "ContactChannel",
+    "DatabaseNotInitialised",
+    "DeclareNotRepairable",
+    "DeclineOnSite",
+    "DeclineQuote",
+    "Desk",
+    "Dispatch",
+    "DoorAnswered",
+    "Escalate",
+    "FeeStatus",
+    "HandOverFee",
+    "HistoryEntry",
+    "IllegalStep",
+    "InvalidCommand",
+    "KnockUnanswered",
+    "LeaveForRevisit",
+    "LogRepair",
+    "Organisation",
+    "OwnerContact",
+    "OwnerView",
+    "Person",
+    "PropdeskError",
+    "Quote",
+    "RecordCallback",
+    "RecordLeakTest",
+    "RecordOwnerComplaint",
+    "Refuse",
+    "RepairCategory",
+    "RepairRules",
+    "RepairScope",
+    "RepairState",
+    "RepairView",
+    "ReportArrival",
+    "Reschedule",
+    "RescheduleKind",
+    "Role",
+    "RuleViolation",
+    "SettleFee",
+    "StartCostReview",
+    "StartRepair",
+    "StoreUnavailable",
+    "Submit",
+    "SystemClock",
+    "TicketAlreadyExists",
+    "TicketCommand",
+    "UnauthorisedActor",
+    "UnknownTicket",
+    "Verify",
+    "__version__",
+    "init_schema",
+    "open_desk",
+]

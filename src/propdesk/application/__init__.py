@@ -1,0 +1,1 @@
+"""The write side other services import: the desk, its clock, and what it answers."""

@@ -1,0 +1,340 @@
+"""The desk: the write-side facade other services import.
+
+Every command runs *load → decide → save*: the desk loads the ticket, stamps the time from its
+injected clock (unless the command carries ``at``), finds the acting person in the estate's
+organisation, lets the ticket decide, and saves the new events in one transaction together
+with the command's receipt. A concurrent writer makes the save fail; the desk then decides
+again on fresh state, a few times, before it gives up with :class:`ConcurrencyConflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import structlog
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError, PersistenceError
+
+from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.views import CommandResult, HistoryEntry, RepairView
+from propdesk.domain.commands import Command, LogRepair, TicketCommand
+from propdesk.domain.context import Decision
+from propdesk.domain.errors import (
+    ConcurrencyConflict,
+    ConfigurationError,
+    InvalidCommand,
+    TicketAlreadyExists,
+    UnauthorisedActor,
+    UnknownTicket,
+)
+from propdesk.domain.organisation import Organisation
+from propdesk.domain.repair import Repair
+from propdesk.domain.rules import DEFAULT_RULES, RepairRules
+from propdesk.persistence.config import DEFAULT_URL, StoreConfig
+from propdesk.persistence.receipts import CommandReceipt, receipt_id, ticket_id_for
+from propdesk.persistence.store import EventStore, StoreUnavailable, open_store
+
+_log = structlog.get_logger("propdesk.desk")
+
+DEFAULT_RETRIES = 3
+
+
+class Desk:
+    """One service desk over one event store, serving one or more estates.
+
+    Build it with :func:`open_desk`. It is safe to share between threads; many processes may
+    open desks on the same database.
+    """
+
+    def __init__(
+        self,
+        store: EventStore,
+        config: StoreConfig,
+        organisations: Iterable[Organisation],
+        *,
+        clock: Clock | None = None,
+        rules: RepairRules = DEFAULT_RULES,
+        retries: int = DEFAULT_RETRIES,
+    ) -> None:
+        self._store = store
+        self._config = config
+        self._organisations: dict[str, Organisation] = {}
+        for organisation in organisations:
+            if organisation.estate in self._organisations:
+                raise ConfigurationError(f"estate {organisation.estate} is configured twice")
+            self._organisations[organisation.estate] = organisation
+        self._clock: Clock = clock or SystemClock()
+        self._rules = rules
+        self._retries = retries
+
+    @property
+    def url(self) -> str:
+        """The database URL, with any password hidden."""
+        return self._config.safe_url
+
+    @property
+    def organisations(self) -> Mapping[str, Organisation]:
+        """The estates this desk serves, by estate id."""
+        return dict(self._organisations)
+
+    @property
+    def rules(self) -> RepairRules:
+        """The repair rules the desk decides with."""
+        return self._rules
+
+    # ------------------------------------------------------------------ commands
+
+    def execute(self, command: Command) -> CommandResult:
+        """Applies one command and returns what it did.
+
+        Raises:
+            IllegalStep: the step is not allowed from the ticket's state.
+            RuleViolation: a seed rule forbids the step with these data.
+            UnauthorisedActor: the acting person may not take the step.
+            UnknownTicket: no such ticket.
+            InvalidCommand: malformed data, or a command id reused for another command.
+            ConcurrencyConflict: the ticket kept changing under the command.
+        """
+        at = command.at or self._clock.now()
+        command_id = command.command_id or uuid4().hex
+        if isinstance(command, LogRepair):
+            ticket_id = command.ticket_id or (
+                ticket_id_for(command.command_id) if command.command_id else uuid4()
+            )
+        else:
+            ticket_id = cast("TicketCommand", command).ticket_id
+        log = _log.bind(
+            ticket_id=str(ticket_id), step=command.step, actor=command.actor, command_id=command_id
+        )
+        for attempt in range(1, self._retries + 2):
+            if command.command_id is not None:
+                earlier = self._receipt(command.command_id)
+                if earlier is not None:
+                    return self._replay(earlier, command, ticket_id, log)
+            ticket = self._decide(command, ticket_id, at, command_id)
+            first_version = ticket.version - len(ticket.pending_events) + 1
+            events = [type(event).__name__ for event in ticket.pending_events]
+            result = CommandResult(
+                ticket_id=ticket_id, command_id=command_id, step=command.step,
+                version=ticket.version, state=ticket.state, events=tuple(events),
+            )  # fmt: skip
+            receipt = None
+            if command.command_id is not None:
+                receipt = CommandReceipt.record(
+                    command_id=command_id, step=command.step, ticket_id=ticket_id,
+                    first_version=first_version, last_version=ticket.version,
+                    state=ticket.state.value, events=events, at=at,
+                )  # fmt: skip
+            try:
+                self._store.save(ticket, receipt)
+            except IntegrityError:
+                if isinstance(command, LogRepair):
+                    self._after_duplicate_log(command, ticket_id)
+                log.info("concurrent change; deciding again", attempt=attempt)
+                continue
+            except PersistenceError as error:
+                raise StoreUnavailable(f"cannot save to {self.url}: {error}") from error
+            log.info("command applied", version=result.version, events=result.events)
+            return result
+        log.warning("gave up after concurrent changes", attempts=self._retries + 1)
+        raise ConcurrencyConflict(ticket_id, self._retries + 1)
+
+    def _decide(self, command: Command, ticket_id: UUID, at: datetime, command_id: str) -> Repair:
+        if isinstance(command, LogRepair):
+            organisation = self._organisation_for_new(command)
+            decision = self._decision(command, organisation, at, command_id)
+            return Repair.log(ticket_id, command, decision)
+        ticket = self._load(ticket_id)
+        organisation = self._organisations.get(ticket.estate)
+        if organisation is None:
+            raise ConfigurationError(
+                f"ticket {ticket_id} belongs to estate {ticket.estate}, which this desk does not serve"
+            )
+        decision = self._decision(command, organisation, at, command_id)
+        getattr(ticket, command.step)(command, decision)
+        return ticket
+
+    def _decision(
+        self, command: Command, organisation: Organisation, at: datetime, command_id: str
+    ) -> Decision:
+        actor = organisation.person(command.actor)
+        if actor is None:
+            raise UnauthorisedActor(
+                command.actor, command.step, f"not a member of estate {organisation.estate}"
+            )
+        return Decision(actor, at, command_id, organisation, self._rules)
+
+    def _organisation_for_new(self, command: LogRepair) -> Organisation:
+        if command.estate is None:
+            if len(self._organisations) == 1:
+                return next(iter(self._organisations.values()))
+            raise InvalidCommand("LogRepair", ["estate: required when a desk serves several estates"])
+        organisation = self._organisations.get(command.estate)
+        if organisation is None:
+            known = ", ".join(sorted(self._organisations)) or "none"
+            raise InvalidCommand("LogRepair", [f"estate: unknown estate {command.estate!r} (known: {known})"])
+        return organisation
+
+    def _after_duplicate_log(self, command: LogRepair, ticket_id: UUID) -> None:
+        """A log collided: a retry of the same command may replay; anything else may not."""
+        if command.command_id is None or self._receipt(command.command_id) is None:
+            raise TicketAlreadyExists(ticket_id) from None
+
+    def _receipt(self, command_id: str) -> CommandReceipt | None:
+        try:
+            receipt = self._store.repository.get(receipt_id(command_id))
+        except AggregateNotFoundError:
+            return None
+        return cast("CommandReceipt", receipt)
+
+    def _replay(
+        self, receipt: CommandReceipt, command: Command, ticket_id: UUID, log: Any
+    ) -> CommandResult:
+        same_ticket = not isinstance(command, TicketCommand) or receipt.ticket_id == ticket_id
+        if receipt.step != command.step or not same_ticket:
+            raise InvalidCommand(
+                type(command).__name__,
+                [f"command_id: already used for {receipt.step} on ticket {receipt.ticket_id}"],
+            )
+        log.info("command already applied; returning its result", version=receipt.last_version)
+        return CommandResult(
+            ticket_id=receipt.ticket_id, command_id=receipt.command_id, step=receipt.step,
+            version=receipt.last_version, state=receipt.state, events=tuple(receipt.events),
+            replayed=True,
+        )  # fmt: skip
+
+    # ------------------------------------------------------------------ queries
+
+    def view(self, ticket_id: UUID, *, redact_personal_data: bool = False) -> RepairView:
+        """The ticket as it stands now."""
+        return RepairView.of(self._load(ticket_id), redact_personal_data=redact_personal_data)
+
+    def view_at(
+        self,
+        ticket_id: UUID,
+        *,
+        version: int | None = None,
+        at: datetime | None = None,
+        redact_personal_data: bool = False,
+    ) -> RepairView:
+        """The ticket as it stood at a version, or at a time (its last step at or before it).
+
+        Raises:
+            UnknownTicket: no such ticket, or it did not exist yet at that time or version.
+            InvalidCommand: neither or both of ``version`` and ``at`` were given, or ``at``
+                is naive.
+        """
+        if (version is None) == (at is None):
+            raise InvalidCommand("view_at", ["give exactly one of version and at"])
+        if at is not None:
+            if at.tzinfo is None:
+                raise InvalidCommand("view_at", ["at: a naive datetime; give its time zone"])
+            version = 0
+            for event in self._events(ticket_id):
+                if event.timestamp > at:
+                    break
+                version = event.originator_version
+        if version is None or version < 1:
+            raise UnknownTicket(ticket_id)
+        ticket = self._load(ticket_id, version=version)
+        if ticket.version != version:
+            raise UnknownTicket(ticket_id)
+        return RepairView.of(ticket, redact_personal_data=redact_personal_data)
+
+    def history(
+        self, ticket_id: UUID, *, redact_personal_data: bool = False
+    ) -> tuple[HistoryEntry, ...]:
+        """Every stored event of the ticket, in order: the audit trail."""
+        entries = tuple(
+            HistoryEntry.of(event, redact_personal_data=redact_personal_data)
+            for event in self._events(ticket_id)
+        )
+        if not entries:
+            raise UnknownTicket(ticket_id)
+        return entries
+
+    def replay(self, ticket_id: UUID) -> Repair:
+        """Rebuilds the ticket from its events alone, ignoring snapshots and caches (for audit)."""
+        ticket: Repair | None = None
+        for event in self._events(ticket_id):
+            ticket = cast("Repair | None", event.mutate(ticket))
+        if ticket is None:
+            raise UnknownTicket(ticket_id)
+        return ticket
+
+    def load(self, ticket_id: UUID) -> Repair:
+        """The ticket aggregate as the desk would decide on it (snapshots and cache allowed)."""
+        return self._load(ticket_id)
+
+    def ticket_ids(self) -> Iterator[UUID]:
+        """Ids of every stored ticket, in the order they were logged."""
+        topic = "propdesk.domain.repair:Repair.Logged"
+        start = 1
+        while True:
+            section = self._store.notification_log.select(start=start, limit=500, topics=[topic])
+            for notification in section:
+                yield notification.originator_id
+            if len(section) < 500:  # noqa: PLR2004 - the page size above
+                return
+            start = section[-1].id + 1
+
+    def close(self) -> None:
+        """Releases the database connections."""
+        self._store.close()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ loading
+
+    def _load(self, ticket_id: UUID, version: int | None = None) -> Repair:
+        try:
+            ticket = self._store.repository.get(ticket_id, version=version)
+        except AggregateNotFoundError:
+            raise UnknownTicket(ticket_id) from None
+        if not isinstance(ticket, Repair):
+            raise UnknownTicket(ticket_id)
+        return ticket
+
+    def _events(self, ticket_id: UUID) -> list[Repair.Event]:
+        events = list(self._store.events.get(ticket_id))
+        if events and not isinstance(events[0], Repair.Logged):
+            return []
+        return cast("list[Repair.Event]", events)
+
+
+def open_desk(
+    url: str = DEFAULT_URL,
+    *,
+    organisations: Iterable[Organisation],
+    clock: Clock | None = None,
+    rules: RepairRules = DEFAULT_RULES,
+    retries: int = DEFAULT_RETRIES,
+    cache_size: int = 1000,
+    snapshot_interval: int | None = None,
+) -> Desk:
+    """Opens a desk on the database at ``url``.
+
+    Args:
+        url: ``sqlite:///path.db`` (default ``sqlite:///propdesk.db``), a PostgreSQL URL, or
+            ``memory://`` for tests.
+        organisations: the estates the desk serves.
+        clock: where the time of a command without ``at`` comes from; the system clock by
+            default.
+        rules: the repair rules; the seeds' values by default.
+        retries: how often to decide again after a concurrent change before giving up.
+        cache_size: tickets kept in memory between commands (0 turns the cache off).
+        snapshot_interval: events between snapshots; 50 by default.
+
+    Raises:
+        ConfigurationError: the URL is not usable.
+        DatabaseNotInitialised: run ``propdesk db init`` first.
+    """
+    store, config = open_store(url, cache_size=cache_size, snapshot_interval=snapshot_interval)
+    return Desk(store, config, organisations, clock=clock, rules=rules, retries=retries)

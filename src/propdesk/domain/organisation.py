@@ -1,0 +1,135 @@
+"""The organisation of one estate or project: its people, their roles, and who reports to whom.
+
+The seeds name only the two ends of the dispatch-refusal chain (the acceptor and the 项目经理,
+seed-spec §1.3 E1) and say the levels between are climbed one at a time (逐级). The levels are
+therefore data: each person names the person they report to, and the chain is read from those
+lines until it reaches a project manager. ``docs/explanation/seed-decisions.md`` records why.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from propdesk.domain.errors import ConfigurationError
+from propdesk.domain.values import PersonId, Role, ShortText
+
+
+class Person(BaseModel):
+    """Someone who works at the estate's desk or is dispatched from it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: PersonId
+    name: ShortText
+    roles: frozenset[Role] = Field(min_length=1)
+    reports_to: PersonId | None = None
+    """The person's direct superior (上级); ``None`` only for a project manager."""
+    department: ShortText | None = None
+    shift_end: time | None = None
+    """For a notifier: when their shift ends (通知人员下班时间), local time; decides T13."""
+
+    def has(self, role: Role) -> bool:
+        """Whether the person holds ``role``."""
+        return role in self.roles
+
+
+class Organisation(BaseModel):
+    """People and reporting lines of one estate (管理处 / 项目)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    estate: ShortText
+    """The estate's id, written on every ticket it logs."""
+    name: ShortText
+    zone: ShortText = "Asia/Shanghai"
+    """The estate's time zone; decides what 'the same day' means."""
+    people: tuple[Person, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_lines(self) -> Self:
+        ids = [person.id for person in self.people]
+        duplicates = sorted({pid for pid in ids if ids.count(pid) > 1})
+        if duplicates:
+            msg = f"people listed twice: {', '.join(duplicates)}"
+            raise ValueError(msg)
+        known = set(ids)
+        for person in self.people:
+            if person.reports_to is not None and person.reports_to not in known:
+                msg = f"{person.id} reports to {person.reports_to}, who is not in the organisation"
+                raise ValueError(msg)
+            if person.reports_to is None and not person.has(Role.PROJECT_MANAGER):
+                msg = (
+                    f"{person.id} reports to nobody but is not a project manager; "
+                    "every chain must end at a project manager (逐级派工 to 项目经理)"
+                )
+                raise ValueError(msg)
+        for person in self.people:
+            self._walk_to_top(person.id)
+        return self
+
+    @cached_property
+    def _by_id(self) -> dict[str, Person]:
+        return {person.id: person for person in self.people}
+
+    def person(self, person_id: str) -> Person | None:
+        """The person with this id, or ``None``."""
+        return self._by_id.get(person_id)
+
+    def superior_of(self, person_id: str) -> Person | None:
+        """The person's direct superior, or ``None`` at the top of the chain."""
+        person = self._by_id[person_id]
+        if person.has(Role.PROJECT_MANAGER) or person.reports_to is None:
+            return None
+        return self._by_id[person.reports_to]
+
+    def chain_from(self, person_id: str) -> tuple[Person, ...]:
+        """The escalation chain (E1): the person, their superior, and so on to the project manager."""
+        return tuple(self._by_id[pid] for pid in self._walk_to_top(person_id))
+
+    def _walk_to_top(self, person_id: str) -> list[str]:
+        chain = [person_id]
+        current = self._by_id[person_id]
+        while not current.has(Role.PROJECT_MANAGER):
+            if current.reports_to is None:  # pragma: no cover - rejected by _check_lines
+                msg = f"{current.id} has no superior"
+                raise ValueError(msg)
+            if current.reports_to in chain:
+                msg = f"reporting lines loop: {' -> '.join([*chain, current.reports_to])}"
+                raise ValueError(msg)
+            chain.append(current.reports_to)
+            current = self._by_id[current.reports_to]
+        return chain
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Organisation:
+        """Loads an organisation from a TOML file (see ``docs/how-to/organisation.md``).
+
+        Raises:
+            ConfigurationError: the file is missing, is not TOML, or fails validation.
+        """
+        source = Path(path)
+        try:
+            data = tomllib.loads(source.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigurationError(f"cannot read organisation file {source}: {error}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigurationError(f"{source} is not valid TOML: {error}") from error
+        return cls.from_mapping(data, source=str(source))
+
+    @classmethod
+    def from_mapping(cls, data: object, *, source: str = "organisation") -> Organisation:
+        """Validates an organisation from plain data, raising :class:`ConfigurationError`."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
+                for item in error.errors(include_url=False)
+            )
+            raise ConfigurationError(f"{source} is not a valid organisation: {problems}") from error

@@ -1,0 +1,921 @@
+"""The repair ticket (报事报修): an event-sourced aggregate and its events.
+
+Each public method is one command's *decide* step: it checks the lifecycle table, who acts,
+and the seed's rules, does any time arithmetic, and then triggers events. Each event's
+``apply`` only assigns the values the event carries; it runs again on every replay, so it
+never checks, computes or reads a clock.
+
+Stored fields are JSON-native (``str``, ``int``, ``bool``, ``Decimal``, aware ``datetime``,
+lists), so a ticket loaded from a snapshot equals one replayed from its events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, NoReturn
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from propdesk.domain import commands as c
+from propdesk.domain.authority import authorise
+from propdesk.domain.context import Decision
+from propdesk.domain.errors import RuleViolation
+from propdesk.domain.lifecycle import RepairState, check_step
+from propdesk.domain.organisation import Person
+from propdesk.domain.values import (
+    FeeStatus,
+    RepairCategory,
+    RescheduleKind,
+    Role,
+    as_minutes,
+    minute_of,
+)
+
+_ROUND_OF_SOURCE = {
+    RepairState.LOGGED: "first",
+    RepairState.QUOTE_ACCEPTED: "after_quote",
+    RepairState.RESCHEDULED: "redispatch",
+    RepairState.AWAITING_REVISIT: "revisit",
+    RepairState.REWORK: "rework",
+}
+
+
+class Repair(Aggregate):
+    """One repair request, from logging to closing (seed-spec §3.1)."""
+
+    class Event(Aggregate.Event):
+        """Fields every repair event carries besides its id, version and time."""
+
+        actor: str
+        """Who took the step (a person id in the estate's organisation)."""
+        command_id: str
+        """The command that produced the event."""
+
+    class Logged(Event, Aggregate.Created):
+        """R1: the request was recorded (已登记)."""
+
+        estate: str
+        channel: str
+        scope: str
+        category: str
+        unit: str
+        description: str
+        personal_data: dict[str, str]
+        """Owner contact (``owner_name``, ``owner_phone``): the only personal data on record."""
+        in_price_list: bool
+        price_item: str | None
+        paid: bool
+        appointment: datetime | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.estate = self.estate
+            aggregate.channel = self.channel
+            aggregate.scope = self.scope
+            aggregate.category = self.category
+            aggregate.unit = self.unit
+            aggregate.description = self.description
+            aggregate.personal_data = self.personal_data
+            aggregate.in_price_list = self.in_price_list
+            aggregate.price_item = self.price_item
+            aggregate.paid = self.paid
+            aggregate.appointment = self.appointment
+            aggregate.first_responder = self.actor
+            aggregate.logged_at = self.timestamp
+            aggregate.status = RepairState.LOGGED.value
+            aggregate.acceptor = None
+            aggregate.acceptor_name = None
+            aggregate.first_acceptor = None
+            aggregate.level = 0
+            aggregate.top_of_chain = False
+            aggregate.accepted_at = None
+            aggregate.promised_arrival = None
+            aggregate.dispatch_round = None
+            aggregate.dispatch_count = 0
+            aggregate.refusal_count = 0
+            aggregate.review_started_at = None
+            aggregate.quoted_amount = None
+            aggregate.rescheduled_to = None
+            aggregate.reschedule_kind = None
+            aggregate.redispatch_due_at = None
+            aggregate.appointment_with = None
+            aggregate.arrived_at = None
+            aggregate.arrived_on_time = None
+            aggregate.arrival_disputed = False
+            aggregate.knocks = 0
+            aggregate.last_knock_at = None
+            aggregate.actual_item = None
+            aggregate.charge_standard = None
+            aggregate.completed_at = None
+            aggregate.customer_signature_ref = None
+            aggregate.fee_amount = Decimal(0)
+            aggregate.fee_status = FeeStatus.NOT_CHARGED.value
+            aggregate.receipt_no = None
+            aggregate.submitted_to = None
+            aggregate.verified_by = None
+            aggregate.callback_starts_at = None
+            aggregate.callback_due_at = None
+            aggregate.satisfied = None
+            aggregate.rework_count = 0
+            aggregate.closed_at = None
+            aggregate.close_reason = None
+
+    class CostReviewStarted(Event):
+        """R3: the supervisor took the order for a cost review (接单)."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.COST_REVIEW.value
+            aggregate.review_started_at = self.timestamp
+
+    class Quoted(Event):
+        """R4: feasible at this cost; the resident was told (回复住户)."""
+
+        amount: Decimal
+        feasibility: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.AWAITING_QUOTE_DECISION.value
+            aggregate.quoted_amount = self.amount
+
+    class FoundNotRepairable(Event):
+        """R5b: the review found the item cannot be repaired."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.CLOSED_NOT_REPAIRABLE.value
+            aggregate.closed_at = self.timestamp
+            aggregate.close_reason = self.reason
+
+    class QuoteAccepted(Event):
+        """R5: the resident accepted the cost and agreed to the repair."""
+
+        amount: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.QUOTE_ACCEPTED.value
+
+    class QuoteDeclined(Event):
+        """R5b: the resident declined the quote."""
+
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.CLOSED_QUOTE_DECLINED.value
+            aggregate.closed_at = self.timestamp
+            aggregate.close_reason = self.reason
+
+    class Dispatched(Event):
+        """R2 (and R11, R14, R23): an acceptor was told to go (口头派工)."""
+
+        acceptor: str
+        acceptor_name: str
+        accepted_at: datetime
+        """When the acceptor took the job, to the minute (T01, 精确到分)."""
+        promised_arrival: datetime
+        """落实受理人员到达处理现场的时间 (§4.1.2.2)."""
+        channel: str
+        round: str
+        """first, after_quote, redispatch, revisit or rework."""
+        dispatch_count: int
+        top_of_chain: bool
+        owner_contacted_beforehand: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.DISPATCHED.value
+            aggregate.acceptor = self.acceptor
+            aggregate.acceptor_name = self.acceptor_name
+            aggregate.first_acceptor = self.acceptor
+            aggregate.level = 0
+            aggregate.top_of_chain = self.top_of_chain
+            aggregate.accepted_at = self.accepted_at
+            aggregate.promised_arrival = self.promised_arrival
+            aggregate.dispatch_round = self.round
+            aggregate.dispatch_count = self.dispatch_count
+            aggregate.arrived_at = None
+            aggregate.arrived_on_time = None
+            aggregate.arrival_disputed = False
+            aggregate.knocks = 0
+            aggregate.last_knock_at = None
+
+    class Refused(Event):
+        """R6: the acceptor cannot go and said why (明确不能前往的理由)."""
+
+        reason: str
+        level: int
+        refusal_count: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.REFUSED.value
+            aggregate.refusal_count = self.refusal_count
+
+    class Escalated(Event):
+        """R6: dispatched one level up the chain, to the refuser's superior (逐级派工)."""
+
+        refused_by: str
+        acceptor: str
+        acceptor_name: str
+        level: int
+        accepted_at: datetime
+        promised_arrival: datetime
+        channel: str
+        top_of_chain: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.DISPATCHED.value
+            aggregate.acceptor = self.acceptor
+            aggregate.acceptor_name = self.acceptor_name
+            aggregate.level = self.level
+            aggregate.top_of_chain = self.top_of_chain
+            aggregate.accepted_at = self.accepted_at
+            aggregate.promised_arrival = self.promised_arrival
+
+    class NoStaffConfirmed(Event):
+        """R7: the project manager consented: truly nobody can be sent (经项目经理同意)."""
+
+        project_manager: str
+        finding: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.RESCHEDULE_NEGOTIATION.value
+            aggregate.acceptor = None
+            aggregate.acceptor_name = None
+
+    class OwnerComplained(Event):
+        """R8: the owner complained while a new time was negotiated; staff were sent to talk."""
+
+        complaint: str
+        sent_staff: str
+
+        def apply(self, aggregate: Any) -> None:
+            """Nothing changes on the ticket; the event is the record."""
+
+    class Rescheduled(Event):
+        """R9/R10: the owner agreed a new time (另约时间)."""
+
+        new_time: datetime
+        kind: str
+        """same_day or after_shift (T13)."""
+        owner_agreed: bool
+        appointment_with: str
+        redispatch_due_at: datetime
+        """T14: re-dispatch 30 minutes before the new time (提前30分钟重新口头派工)."""
+        notifier_shift_end: datetime | None
+        conspicuously_marked: bool
+        """明显记录 in the 《报事报修登记表》: both kinds."""
+        entered_in_scheduling_system: bool
+        """录入乐天软件: the after-shift kind."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.RESCHEDULED.value
+            aggregate.rescheduled_to = self.new_time
+            aggregate.reschedule_kind = self.kind
+            aggregate.redispatch_due_at = self.redispatch_due_at
+            aggregate.appointment_with = self.appointment_with
+
+    class ArrivalReported(Event):
+        """R12: the acceptor reported arrival (到达后反馈)."""
+
+        channel: str
+        on_time: bool
+        minutes_late: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.ON_SITE.value
+            aggregate.arrived_at = self.timestamp
+            aggregate.arrived_on_time = self.on_time
+
+    class ArrivalChecked(Event):
+        """R12a: the notifier asked the reporter whether the acceptor came on time."""
+
+        reporter_says_on_time: bool
+        channel: str
+        disputed: bool
+        """The reporter and the acceptor disagree (§8.25); kept for the supervisor to settle."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.arrival_disputed = self.disputed
+
+    class KnockUnanswered(Event):
+        """R13: three knocks, no answer (敲门为三下一组)."""
+
+        attempt: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.NO_ONE_HOME.value
+            aggregate.knocks = self.attempt
+            aggregate.last_knock_at = self.timestamp
+
+    class DoorAnswered(Event):
+        """R13: someone answered after all; the visit goes on."""
+
+        after_attempts: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.ON_SITE.value
+            aggregate.knocks = 0
+
+    class LeftForRevisit(Event):
+        """R13: nobody home; the technician left and told the supervisor and the desk."""
+
+        attempts: int
+        informed_supervisor: str
+        informed_customer_service: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.AWAITING_REVISIT.value
+            aggregate.acceptor = None
+            aggregate.acceptor_name = None
+
+    class ItemAmended(Event):
+        """R15: the actual item and its charge standard, written on the 维修单."""
+
+        actual_item: str
+        charge_standard: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.actual_item = self.actual_item
+            aggregate.charge_standard = self.charge_standard
+
+    class RepairStarted(Event):
+        """R16: the charge standard was shown and the resident agreed (出示收费标准)."""
+
+        customer_agreed_to_charge: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.IN_REPAIR.value
+
+    class DeclinedOnSite(Event):
+        """R17: the resident declined on site; reason co-signed and filed (备案)."""
+
+        reason: str
+        supervisor: str
+        technician_signature_ref: str
+        supervisor_signature_ref: str
+        reminded_to_report_again: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.CLOSED_DECLINED.value
+            aggregate.closed_at = self.timestamp
+            aggregate.close_reason = self.reason
+
+    class Completed(Event):
+        """R18: the work is done and the customer signed."""
+
+        outcome: str
+        customer_signature_ref: str
+        fee: Decimal
+        fee_status: str
+        waste_removed: bool
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.COMPLETED.value
+            aggregate.completed_at = self.timestamp
+            aggregate.customer_signature_ref = self.customer_signature_ref
+            aggregate.fee_amount = self.fee
+            aggregate.fee_status = self.fee_status
+
+    class Submitted(Event):
+        """R19: the signed order was handed to the supervisor (交单)."""
+
+        supervisor: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.SUBMITTED.value
+            aggregate.submitted_to = self.supervisor
+
+    class Verified(Event):
+        """R20: the supervisor reviewed and signed; the result notice was sent (通报)."""
+
+        supervisor_signature_ref: str
+        result_notified_to: list[str]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.VERIFIED.value
+            aggregate.verified_by = self.actor
+
+    class CallbackOpened(Event):
+        """R21: the callback window started; its due time is decided here and kept."""
+
+        starts_at: datetime
+        due_at: datetime
+        category: str
+        leak_test_result: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.CALLBACK_PENDING.value
+            aggregate.callback_starts_at = self.starts_at
+            aggregate.callback_due_at = self.due_at
+
+    class CalledBack(Event):
+        """R22/R23: the callback (回访) and its result."""
+
+        channel: str
+        satisfied: bool
+        rating: int | None
+        remarks: str | None
+        problem: str | None
+        within_window: bool
+        rework_count: int
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = (
+                RepairState.CALLED_BACK.value if self.satisfied else RepairState.REWORK.value
+            )
+            aggregate.satisfied = self.satisfied
+            aggregate.rework_count = self.rework_count
+
+    class FeeHandedOver(Event):
+        """R24: the technician handed the fee to finance."""
+
+        amount: Decimal
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fee_status = FeeStatus.HANDED_OVER.value
+
+    class FeeSettled(Event):
+        """R24: finance booked the fee and issued the receipt (费用入帐)."""
+
+        amount: Decimal
+        receipt_no: str
+        same_day: bool
+        """当日结清: settled on the day the work was completed."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.fee_status = FeeStatus.SETTLED.value
+            aggregate.receipt_no = self.receipt_no
+
+    class Closed(Event):
+        """The ticket was closed (关闭)."""
+
+        remarks: str | None
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = RepairState.CLOSED.value
+            aggregate.closed_at = self.timestamp
+            aggregate.close_reason = self.remarks
+
+    def __init__(self) -> None:
+        """Nothing to do: the ``Logged`` event's ``apply`` sets every field."""
+
+    # The attributes ``apply`` assigns; declared for type checkers and readers.
+    estate: str
+    channel: str
+    scope: str
+    category: str
+    unit: str
+    description: str
+    personal_data: dict[str, str]
+    in_price_list: bool
+    price_item: str | None
+    paid: bool
+    appointment: datetime | None
+    first_responder: str
+    logged_at: datetime
+    status: str
+    acceptor: str | None
+    acceptor_name: str | None
+    first_acceptor: str | None
+    level: int
+    top_of_chain: bool
+    accepted_at: datetime | None
+    promised_arrival: datetime | None
+    dispatch_round: str | None
+    dispatch_count: int
+    refusal_count: int
+    review_started_at: datetime | None
+    quoted_amount: Decimal | None
+    rescheduled_to: datetime | None
+    reschedule_kind: str | None
+    redispatch_due_at: datetime | None
+    appointment_with: str | None
+    arrived_at: datetime | None
+    arrived_on_time: bool | None
+    arrival_disputed: bool
+    knocks: int
+    last_knock_at: datetime | None
+    actual_item: str | None
+    charge_standard: Decimal | None
+    completed_at: datetime | None
+    customer_signature_ref: str | None
+    fee_amount: Decimal
+    fee_status: str
+    receipt_no: str | None
+    submitted_to: str | None
+    verified_by: str | None
+    callback_starts_at: datetime | None
+    callback_due_at: datetime | None
+    satisfied: bool | None
+    rework_count: int
+    closed_at: datetime | None
+    close_reason: str | None
+
+    @property
+    def state(self) -> RepairState:
+        """Where the ticket stands in the lifecycle."""
+        return RepairState(self.status)
+
+    # ------------------------------------------------------------------ decide: R1
+
+    @classmethod
+    def log(cls, ticket_id: UUID, cmd: c.LogRepair, d: Decision) -> Repair:
+        """R1: records a new request and returns the new ticket."""
+        check_step("log", RepairState.NEW)
+        authorise(cmd.step, d.actor, None)
+        return cls._create(
+            cls.Logged,
+            id=ticket_id,
+            timestamp=d.at,
+            actor=d.actor.id,
+            command_id=d.command_id,
+            estate=d.organisation.estate,
+            channel=cmd.channel.value,
+            scope=cmd.scope.value,
+            category=cmd.category.value,
+            unit=cmd.unit,
+            description=cmd.description,
+            personal_data={"owner_name": cmd.owner.name, "owner_phone": cmd.owner.phone},
+            in_price_list=cmd.in_price_list,
+            price_item=cmd.price_item,
+            paid=cmd.paid,
+            appointment=cmd.appointment,
+        )
+
+    # ------------------------------------------------------------------ decide: R3–R5
+
+    def start_cost_review(self, cmd: c.StartCostReview, d: Decision) -> None:
+        """R3: the supervisor takes an item outside the price list for review."""
+        self._begin("start_cost_review", cmd.step, d)
+        if self.in_price_list:
+            self._refuse_rule(cmd.step, "the item is in the price list; dispatch it directly")
+        self._emit(self.CostReviewStarted, d)
+
+    def quote(self, cmd: c.Quote, d: Decision) -> None:
+        """R4: feasible; the cost is replied to the resident."""
+        self._begin("quote", cmd.step, d)
+        self._emit(self.Quoted, d, amount=cmd.amount, feasibility=cmd.feasibility)
+
+    def declare_not_repairable(self, cmd: c.DeclareNotRepairable, d: Decision) -> None:
+        """R5b: not feasible; the ticket closes."""
+        self._begin("declare_not_repairable", cmd.step, d)
+        self._emit(self.FoundNotRepairable, d, reason=cmd.reason)
+
+    def accept_quote(self, cmd: c.AcceptQuote, d: Decision) -> None:
+        """R5: the resident accepted exactly the quoted amount."""
+        self._begin("accept_quote", cmd.step, d)
+        if cmd.amount != self.quoted_amount:
+            self._refuse_rule(
+                cmd.step, f"the resident must accept the quoted amount {self.quoted_amount}"
+            )
+        self._emit(self.QuoteAccepted, d, amount=cmd.amount)
+
+    def decline_quote(self, cmd: c.DeclineQuote, d: Decision) -> None:
+        """R5b: the resident declined the quote; the ticket closes."""
+        self._begin("decline_quote", cmd.step, d)
+        self._emit(self.QuoteDeclined, d, reason=cmd.reason)
+
+    # ------------------------------------------------------------------ decide: R2, R6–R11
+
+    def dispatch(self, cmd: c.Dispatch, d: Decision) -> None:
+        """R2/R11/R14/R23: tells an acceptor to go and pins down the arrival time."""
+        source = self.state
+        self._begin("dispatch", cmd.step, d)
+        if source is RepairState.LOGGED and not self.in_price_list:
+            self._refuse_rule(
+                cmd.step, "the item is outside the price list; start_cost_review first"
+            )
+        acceptor = self._member(cmd.step, cmd.acceptor, "acceptor", d)
+        accepted_at = minute_of(d.at)
+        promised = self._promised_arrival(cmd.step, cmd.promised_arrival, accepted_at, d)
+        self._emit(
+            self.Dispatched,
+            d,
+            acceptor=acceptor.id,
+            acceptor_name=acceptor.name,
+            accepted_at=accepted_at,
+            promised_arrival=promised,
+            channel=cmd.channel.value,
+            round=_ROUND_OF_SOURCE[source],
+            dispatch_count=self.dispatch_count + 1,
+            top_of_chain=acceptor.has(Role.PROJECT_MANAGER),
+            owner_contacted_beforehand=cmd.owner_contacted_beforehand,
+        )
+
+    def refuse(self, cmd: c.Refuse, d: Decision) -> None:
+        """R6: the acceptor refuses with a reason; the project manager cannot refuse."""
+        self._begin("refuse", cmd.step, d)
+        if self.top_of_chain:
+            self._refuse_rule(
+                cmd.step,
+                "the project manager is the top of the chain; "
+                "confirm_no_staff if truly nobody can be sent",
+            )
+        self._emit(
+            self.Refused, d, reason=cmd.reason, level=self.level,
+            refusal_count=self.refusal_count + 1,
+        )  # fmt: skip
+
+    def escalate(self, cmd: c.Escalate, d: Decision) -> None:
+        """R6: dispatches to the refuser's superior, one level up."""
+        self._begin("escalate", cmd.step, d)
+        refuser = self.acceptor or ""
+        if d.organisation.person(refuser) is None:
+            self._refuse_rule(cmd.step, f"{refuser} is no longer in the organisation")
+        superior = d.organisation.superior_of(refuser)
+        if superior is None:
+            self._refuse_rule(cmd.step, f"{refuser} has no superior to escalate to")
+        accepted_at = minute_of(d.at)
+        self._emit(
+            self.Escalated,
+            d,
+            refused_by=refuser,
+            acceptor=superior.id,
+            acceptor_name=superior.name,
+            level=self.level + 1,
+            accepted_at=accepted_at,
+            promised_arrival=self._promised_arrival(
+                cmd.step, cmd.promised_arrival, accepted_at, d
+            ),
+            channel=cmd.channel.value,
+            top_of_chain=superior.has(Role.PROJECT_MANAGER),
+        )
+
+    def confirm_no_staff(self, cmd: c.ConfirmNoStaff, d: Decision) -> None:
+        """R7: the project manager, once the chain reached them, confirms nobody can go."""
+        self._begin("confirm_no_staff", cmd.step, d)
+        if not self.top_of_chain or self.acceptor != d.actor.id:
+            self._refuse_rule(
+                cmd.step,
+                "only the project manager the chain has reached may confirm; "
+                f"the ticket is with {self.acceptor} at level {self.level}",
+            )
+        self._emit(self.NoStaffConfirmed, d, project_manager=d.actor.id, finding=cmd.finding)
+
+    def record_owner_complaint(self, cmd: c.RecordOwnerComplaint, d: Decision) -> None:
+        """R8: the owner complained; other staff are sent to talk (通知其它人员前往沟通)."""
+        self._begin("record_owner_complaint", cmd.step, d)
+        sent = self._member(cmd.step, cmd.sent_staff, "sent_staff", d)
+        self._emit(self.OwnerComplained, d, complaint=cmd.complaint, sent_staff=sent.id)
+
+    def reschedule(self, cmd: c.Reschedule, d: Decision) -> None:
+        """R9/R10: books the new time; same-day or after the notifier's shift end (T13)."""
+        self._begin("reschedule", cmd.step, d)
+        if cmd.new_time <= d.at:
+            self._refuse_rule(cmd.step, "the new time must be later than now")
+        booked = self._member(cmd.step, cmd.appointment_with or self.first_acceptor or "", "appointment_with", d)
+        shift_end = self._shift_end(d)
+        after_shift = (
+            cmd.new_time > shift_end
+            if shift_end is not None
+            else d.local_date(cmd.new_time) != d.local_date(d.at)
+        )
+        kind = RescheduleKind.AFTER_SHIFT if after_shift else RescheduleKind.SAME_DAY
+        self._emit(
+            self.Rescheduled,
+            d,
+            new_time=cmd.new_time,
+            kind=kind.value,
+            owner_agreed=cmd.owner_agreed,
+            appointment_with=booked.id,
+            redispatch_due_at=max(d.at, cmd.new_time - d.rules.redispatch_lead),
+            notifier_shift_end=shift_end,
+            conspicuously_marked=True,
+            entered_in_scheduling_system=after_shift,
+        )
+
+    # ------------------------------------------------------------------ decide: R12–R17
+
+    def report_arrival(self, cmd: c.ReportArrival, d: Decision) -> None:
+        """R12: arrival, with the on-time check against the promised time."""
+        self._begin("report_arrival", cmd.step, d)
+        promised = self.promised_arrival or d.at
+        late = max(timedelta(0), d.at - promised)
+        self._emit(
+            self.ArrivalReported, d, channel=cmd.channel.value, on_time=d.at <= promised,
+            minutes_late=as_minutes(late),
+        )  # fmt: skip
+
+    def check_arrival(self, cmd: c.CheckArrival, d: Decision) -> None:
+        """R12a: the reporter's word on punctuality, and whether it disputes the acceptor's."""
+        self._begin("check_arrival", cmd.step, d)
+        self._emit(
+            self.ArrivalChecked, d, reporter_says_on_time=cmd.reporter_says_on_time,
+            channel=cmd.channel.value,
+            disputed=cmd.reporter_says_on_time != bool(self.arrived_on_time),
+        )  # fmt: skip
+
+    def knock_unanswered(self, cmd: c.KnockUnanswered, d: Decision) -> None:
+        """R13: a knock nobody answered; later knocks wait the door-knock interval (T16)."""
+        self._begin("knock_unanswered", cmd.step, d)
+        if self.knocks >= d.rules.door_knock_attempts:
+            self._refuse_rule(
+                cmd.step, f"already knocked {self.knocks} times; leave_for_revisit"
+            )
+        if self.last_knock_at is not None and d.at < self.last_knock_at + d.rules.door_knock_wait:
+            wait = as_minutes(d.rules.door_knock_wait)
+            self._refuse_rule(cmd.step, f"wait {wait} minutes after the last knock (等候五分钟)")
+        self._emit(self.KnockUnanswered, d, attempt=self.knocks + 1)
+
+    def door_answered(self, cmd: c.DoorAnswered, d: Decision) -> None:
+        """R13: someone opened after all."""
+        self._begin("door_answered", cmd.step, d)
+        self._emit(self.DoorAnswered, d, after_attempts=self.knocks)
+
+    def leave_for_revisit(self, cmd: c.LeaveForRevisit, d: Decision) -> None:
+        """R13: after the last unanswered knock, leave and tell the supervisor and the desk."""
+        self._begin("leave_for_revisit", cmd.step, d)
+        if self.knocks < d.rules.door_knock_attempts:
+            self._refuse_rule(
+                cmd.step,
+                f"knock {d.rules.door_knock_attempts} times, {as_minutes(d.rules.door_knock_wait)}"
+                f" minutes apart, before leaving (knocked {self.knocks})",
+            )
+        supervisor = self._member(cmd.step, cmd.informed_supervisor, "informed_supervisor", d)
+        desk = self._member(cmd.step, cmd.informed_customer_service, "informed_customer_service", d)
+        self._require_role(cmd.step, supervisor, Role.ENGINEERING_SUPERVISOR)
+        self._require_role(cmd.step, desk, Role.CUSTOMER_SERVICE, Role.NOTIFIER)
+        self._emit(
+            self.LeftForRevisit, d, attempts=self.knocks, informed_supervisor=supervisor.id,
+            informed_customer_service=desk.id,
+        )  # fmt: skip
+
+    def amend_item(self, cmd: c.AmendItem, d: Decision) -> None:
+        """R15: writes the actual item and charge standard found on site."""
+        self._begin("amend_item", cmd.step, d)
+        self._emit(
+            self.ItemAmended, d, actual_item=cmd.actual_item, charge_standard=cmd.charge_standard
+        )
+
+    def start_repair(self, cmd: c.StartRepair, d: Decision) -> None:
+        """R16: the resident agreed to the charge standard; work starts."""
+        self._begin("start_repair", cmd.step, d)
+        self._emit(self.RepairStarted, d, customer_agreed_to_charge=cmd.customer_agreed_to_charge)
+
+    def decline_on_site(self, cmd: c.DeclineOnSite, d: Decision) -> None:
+        """R17: the resident declined; technician and supervisor co-sign the reason."""
+        self._begin("decline_on_site", cmd.step, d)
+        supervisor = self._member(cmd.step, cmd.supervisor, "supervisor", d)
+        self._require_role(cmd.step, supervisor, Role.ENGINEERING_SUPERVISOR)
+        self._emit(
+            self.DeclinedOnSite,
+            d,
+            reason=cmd.reason,
+            supervisor=supervisor.id,
+            technician_signature_ref=cmd.technician_signature_ref,
+            supervisor_signature_ref=cmd.supervisor_signature_ref,
+            reminded_to_report_again=cmd.reminded_to_report_again,
+        )
+
+    # ------------------------------------------------------------------ decide: R18–R24
+
+    def complete(self, cmd: c.Complete, d: Decision) -> None:
+        """R18: done, signed by the customer; a fee on paid work becomes due."""
+        self._begin("complete", cmd.step, d)
+        if cmd.fee > 0 and not self.paid:
+            self._refuse_rule(cmd.step, "a repair under warranty (保修期内) is free; fee must be 0")
+        if self.fee_status in (FeeStatus.DUE, FeeStatus.HANDED_OVER) and cmd.fee > 0:
+            self._refuse_rule(cmd.step, "the previous fee is not settled yet; settle_fee first")
+        fee_status = FeeStatus.DUE.value if cmd.fee > 0 else self.fee_status
+        self._emit(
+            self.Completed, d, outcome=cmd.outcome,
+            customer_signature_ref=cmd.customer_signature_ref, fee=cmd.fee,
+            fee_status=fee_status, waste_removed=cmd.waste_removed,
+        )  # fmt: skip
+
+    def submit(self, cmd: c.Submit, d: Decision) -> None:
+        """R19: hands the signed order to an engineering supervisor (交单)."""
+        self._begin("submit", cmd.step, d)
+        supervisor = self._member(cmd.step, cmd.supervisor, "supervisor", d)
+        self._require_role(cmd.step, supervisor, Role.ENGINEERING_SUPERVISOR)
+        self._emit(self.Submitted, d, supervisor=supervisor.id)
+
+    def verify(self, cmd: c.Verify, d: Decision) -> None:
+        """R20, and R21 unless a leak test must come first: verified, callback window opens."""
+        self._begin("verify", cmd.step, d)
+        self._emit(
+            self.Verified, d, supervisor_signature_ref=cmd.supervisor_signature_ref,
+            result_notified_to=list(cmd.result_notified_to),
+        )  # fmt: skip
+        if self.category != RepairCategory.LEAK:
+            self._open_callback(d, leak_test_result=None)
+
+    def record_leak_test(self, cmd: c.RecordLeakTest, d: Decision) -> None:
+        """R21 for leaks: the leak test (试漏) starts the callback window (T29)."""
+        self._begin("open_callback", cmd.step, d)
+        if self.category != RepairCategory.LEAK:
+            self._refuse_rule(cmd.step, "only a leak repair has a leak test")
+        self._open_callback(d, leak_test_result=cmd.result)
+
+    def record_callback(self, cmd: c.RecordCallback, d: Decision) -> None:
+        """R22/R23: satisfied, or not, which sends the ticket to rework (整改)."""
+        trigger = "callback_satisfied" if cmd.satisfied else "callback_unsatisfied"
+        self._begin(trigger, cmd.step, d)
+        due = self.callback_due_at
+        self._emit(
+            self.CalledBack,
+            d,
+            channel=cmd.channel.value,
+            satisfied=cmd.satisfied,
+            rating=cmd.rating,
+            remarks=cmd.remarks,
+            problem=cmd.problem,
+            within_window=due is None or d.at <= due,
+            rework_count=self.rework_count + (0 if cmd.satisfied else 1),
+        )
+
+    def hand_over_fee(self, cmd: c.HandOverFee, d: Decision) -> None:
+        """R24: the technician hands the fee charged to finance."""
+        self._begin("hand_over_fee", cmd.step, d)
+        if self.fee_status != FeeStatus.DUE:
+            self._refuse_rule(cmd.step, f"no fee is due (fee status {self.fee_status})")
+        if cmd.amount != self.fee_amount:
+            self._refuse_rule(cmd.step, f"the fee charged was {self.fee_amount}")
+        self._emit(self.FeeHandedOver, d, amount=cmd.amount)
+
+    def settle_fee(self, cmd: c.SettleFee, d: Decision) -> None:
+        """R24: finance books the fee; it must match the fee charged (款项无误,与收据相符)."""
+        self._begin("settle_fee", cmd.step, d)
+        if self.fee_status != FeeStatus.HANDED_OVER:
+            self._refuse_rule(
+                cmd.step, f"the technician has not handed over a fee (fee status {self.fee_status})"
+            )
+        if cmd.amount != self.fee_amount:
+            self._refuse_rule(cmd.step, f"amount must match the fee charged, {self.fee_amount}")
+        completed = self.completed_at or d.at
+        self._emit(
+            self.FeeSettled, d, amount=cmd.amount, receipt_no=cmd.receipt_no,
+            same_day=d.local_date(d.at) == d.local_date(completed),
+        )  # fmt: skip
+
+    def close(self, cmd: c.Close, d: Decision) -> None:
+        """Closes a ticket after a satisfied callback, once any fee is settled."""
+        self._begin("close", cmd.step, d)
+        if d.rules.close_requires_fee_settlement and self.fee_status in (
+            FeeStatus.DUE,
+            FeeStatus.HANDED_OVER,
+        ):
+            self._refuse_rule(cmd.step, f"the fee of {self.fee_amount} is not settled yet")
+        self._emit(self.Closed, d, remarks=cmd.remarks)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _begin(self, trigger: str, command: str, d: Decision) -> None:
+        """Checks the lifecycle table, who acts, and that time does not run backwards."""
+        check_step(trigger, self.state)
+        authorise(command, d.actor, self.acceptor)
+        if d.at < self.modified_on:
+            self._refuse_rule(
+                command, f"the ticket's last step was at {self.modified_on.isoformat()}; "
+                f"a step cannot happen before it ({d.at.isoformat()})",
+            )  # fmt: skip
+
+    def _emit(self, event_class: type[Repair.Event], d: Decision, **fields: Any) -> None:
+        self.trigger_event(
+            event_class, timestamp=d.at, actor=d.actor.id, command_id=d.command_id, **fields
+        )
+
+    def _open_callback(self, d: Decision, *, leak_test_result: str | None) -> None:
+        check_step("open_callback", self.state)
+        category = RepairCategory(self.category)
+        self._emit(
+            self.CallbackOpened, d, starts_at=d.at, due_at=d.at + d.rules.callback_window(category),
+            category=category.value, leak_test_result=leak_test_result,
+        )  # fmt: skip
+
+    def _promised_arrival(
+        self, command: str, given: datetime | None, accepted_at: datetime, d: Decision
+    ) -> datetime:
+        """The promised arrival: as given, or T07 before an appointment, or T06 after 接单."""
+        if given is not None:
+            if given < accepted_at:
+                self._refuse_rule(command, "the promised arrival cannot be before the dispatch")
+            return given
+        appointment = self.rescheduled_to if self.state is RepairState.RESCHEDULED else None
+        appointment = appointment or (self.appointment if self.dispatch_count == 0 else None)
+        if appointment is not None and appointment - d.rules.appointment_lead > accepted_at:
+            return appointment - d.rules.appointment_lead
+        return accepted_at + d.rules.asap_arrival
+
+    def _shift_end(self, d: Decision) -> datetime | None:
+        """When the acting notifier's shift ends, as a moment after ``d.at`` (T13)."""
+        if d.actor.shift_end is None:
+            return None
+        local = d.at.astimezone(d.zone)
+        end = datetime.combine(local.date(), d.actor.shift_end, tzinfo=d.zone)
+        return end if end > local else end + timedelta(days=1)
+
+    def _member(self, command: str, person_id: str, field: str, d: Decision) -> Person:
+        """The organisation's person with this id, or a :class:`RuleViolation` naming ``field``."""
+        person = d.organisation.person(person_id)
+        if person is None:
+            self._refuse_rule(command, f"{field} {person_id!r} is not in the estate's organisation")
+        return person
+
+    def _require_role(self, command: str, person: Person, *roles: Role) -> None:
+        if not any(person.has(role) for role in roles):
+            needed = " or ".join(role.value for role in roles)
+            self._refuse_rule(command, f"{person.id} is not a {needed}")
+
+    def _refuse_rule(self, command: str, rule: str) -> NoReturn:
+        raise RuleViolation(command, self.status, rule)
