@@ -1,5 +1,6 @@
-"""Test doubles shipped with propdesk: clocks you control, the sample estate, an in-memory
-desk, and a valid repair to start from.
+"""Test doubles shipped with propdesk.
+
+Clocks you control, the sample estate, an in-memory desk, and a valid repair to start from.
 
 Use them in your own service's tests::
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from propdesk.application.desk import Desk, open_desk
@@ -24,6 +25,9 @@ from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.organisation import Organisation
 from propdesk.domain.rules import DEFAULT_RULES, RepairRules
 from propdesk.domain.values import Channel, RepairCategory
+
+if TYPE_CHECKING:
+    from propdesk.application.clock import Clock
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
@@ -72,9 +76,11 @@ class ManualClock:
 
 @cache
 def sample_organisation() -> Organisation:
-    """The sample estate 翠苑花园 (``cuiyuan``): a project manager, an engineering manager,
-    two supervisors, six technicians, a front desk, a night duty officer, customer service
-    and finance. Technicians' chains are three levels deep up to the project manager.
+    """The sample estate 翠苑花园 (``cuiyuan``).
+
+    A project manager, an engineering manager, two supervisors, six technicians, a front
+    desk, a night duty officer, customer service and finance. Technicians' chains
+    are three levels deep up to the project manager.
     """
     text = resources.files("propdesk.data").joinpath("sample_estate.toml").read_text("utf-8")
     import tomllib  # noqa: PLC0415 - only the sample needs it here
@@ -85,7 +91,7 @@ def sample_organisation() -> Organisation:
 def in_memory_desk(
     *,
     organisations: list[Organisation] | None = None,
-    clock: Any = None,
+    clock: Clock | None = None,
     rules: RepairRules = DEFAULT_RULES,
 ) -> Desk:
     """A desk on an in-memory store, serving the sample estate unless told otherwise."""
@@ -97,7 +103,7 @@ def in_memory_desk(
     )
 
 
-def new_repair(**overrides: Any) -> LogRepair:
+def new_repair(**overrides: object) -> LogRepair:
     """A valid :class:`LogRepair` for the sample estate; override any field."""
     fields: dict[str, Any] = {
         "actor": "desk-huang",

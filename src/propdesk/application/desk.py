@@ -9,9 +9,7 @@ again on fresh state, a few times, before it gives up with :class:`ConcurrencyCo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Self, cast
 from uuid import UUID, uuid4
 
 import structlog
@@ -30,12 +28,19 @@ from propdesk.domain.errors import (
     UnauthorisedActor,
     UnknownTicket,
 )
-from propdesk.domain.organisation import Organisation
 from propdesk.domain.repair import Repair
 from propdesk.domain.rules import DEFAULT_RULES, RepairRules
 from propdesk.persistence.config import DEFAULT_URL, StoreConfig
 from propdesk.persistence.receipts import CommandReceipt, receipt_id, ticket_id_for
 from propdesk.persistence.store import EventStore, StoreUnavailable, open_store
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+    from datetime import datetime
+
+    from structlog.typing import FilteringBoundLogger as BoundLogger
+
+    from propdesk.domain.organisation import Organisation
 
 _log = structlog.get_logger("propdesk.desk")
 
@@ -144,14 +149,14 @@ class Desk:
 
     def _decide(self, command: Command, ticket_id: UUID, at: datetime, command_id: str) -> Repair:
         if isinstance(command, LogRepair):
-            organisation = self._organisation_for_new(command)
-            decision = self._decision(command, organisation, at, command_id)
-            return Repair.log(ticket_id, command, decision)
+            estate = self._organisation_for_new(command)
+            return Repair.log(ticket_id, command, self._decision(command, estate, at, command_id))
         ticket = self._load(ticket_id)
         organisation = self._organisations.get(ticket.estate)
         if organisation is None:
             raise ConfigurationError(
-                f"ticket {ticket_id} belongs to estate {ticket.estate}, which this desk does not serve"
+                f"ticket {ticket_id} belongs to estate {ticket.estate}, "
+                "which this desk does not serve"
             )
         decision = self._decision(command, organisation, at, command_id)
         getattr(ticket, command.step)(command, decision)
@@ -171,11 +176,15 @@ class Desk:
         if command.estate is None:
             if len(self._organisations) == 1:
                 return next(iter(self._organisations.values()))
-            raise InvalidCommand("LogRepair", ["estate: required when a desk serves several estates"])
+            raise InvalidCommand(
+                "LogRepair", ["estate: required when a desk serves several estates"]
+            )
         organisation = self._organisations.get(command.estate)
         if organisation is None:
             known = ", ".join(sorted(self._organisations)) or "none"
-            raise InvalidCommand("LogRepair", [f"estate: unknown estate {command.estate!r} (known: {known})"])
+            raise InvalidCommand(
+                "LogRepair", [f"estate: unknown estate {command.estate!r} (known: {known})"]
+            )
         return organisation
 
     def _after_duplicate_log(self, command: LogRepair, ticket_id: UUID) -> None:
@@ -185,13 +194,13 @@ class Desk:
 
     def _receipt(self, command_id: str) -> CommandReceipt | None:
         try:
-            receipt = self._store.repository.get(receipt_id(command_id))
+            receipt: object = self._store.repository.get(receipt_id(command_id))
         except AggregateNotFoundError:
             return None
         return cast("CommandReceipt", receipt)
 
     def _replay(
-        self, receipt: CommandReceipt, command: Command, ticket_id: UUID, log: Any
+        self, receipt: CommandReceipt, command: Command, ticket_id: UUID, log: BoundLogger
     ) -> CommandResult:
         same_ticket = not isinstance(command, TicketCommand) or receipt.ticket_id == ticket_id
         if receipt.step != command.step or not same_ticket:
@@ -276,7 +285,7 @@ class Desk:
         while True:
             section = self._store.notification_log.select(start=start, limit=500, topics=[topic])
             for notification in section:
-                yield notification.originator_id
+                yield cast("UUID", notification.originator_id)
             if len(section) < 500:  # noqa: PLR2004 - the page size above
                 return
             start = section[-1].id + 1
@@ -285,7 +294,7 @@ class Desk:
         """Releases the database connections."""
         self._store.close()
 
-    def __enter__(self) -> Desk:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -295,7 +304,7 @@ class Desk:
 
     def _load(self, ticket_id: UUID, version: int | None = None) -> Repair:
         try:
-            ticket = self._store.repository.get(ticket_id, version=version)
+            ticket: object = self._store.repository.get(ticket_id, version=version)
         except AggregateNotFoundError:
             raise UnknownTicket(ticket_id) from None
         if not isinstance(ticket, Repair):

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
 from propdesk.domain.lifecycle import RepairState, allowed_commands
-from propdesk.domain.repair import Repair
 from propdesk.domain.values import FeeStatus
+
+if TYPE_CHECKING:
+    from propdesk.domain.repair import Repair
 
 REDACTED = "***"
 _COMMON_FIELDS = frozenset(

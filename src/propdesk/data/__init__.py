@@ -1,0 +1,1 @@
+"""Data shipped with propdesk: the sample estate's organisation."""

@@ -8,10 +8,13 @@ acceptor. ``docs/reference/authority.md`` is generated from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from propdesk.domain.errors import UnauthorisedActor
-from propdesk.domain.organisation import Person
 from propdesk.domain.values import Role
+
+if TYPE_CHECKING:
+    from propdesk.domain.organisation import Person
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,9 @@ AUTHORITY: dict[str, Authority] = {
     "start_cost_review": Authority(_SUPERVISOR, seed="R3: 工程部主管 only (S0:L6 §3.1)"),
     "quote": Authority(_SUPERVISOR, seed="R4: 工程部主管"),
     "declare_not_repairable": Authority(_SUPERVISOR, seed="R5b: 工程部主管"),
-    "accept_quote": Authority(_RECORDERS_OF_RESIDENT_DECISIONS, seed="R5: recorded by CS/supervisor"),
+    "accept_quote": Authority(
+        _RECORDERS_OF_RESIDENT_DECISIONS, seed="R5: recorded by CS/supervisor"
+    ),
     "decline_quote": Authority(_RECORDERS_OF_RESIDENT_DECISIONS, seed="R5b"),
     "dispatch": Authority(
         frozenset({Role.NOTIFIER, Role.ENGINEERING_SUPERVISOR}),

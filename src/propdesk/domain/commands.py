@@ -35,7 +35,7 @@ class _Input(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    def __init__(self, **data: Any) -> None:
+    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's own signature
         try:
             super().__init__(**data)
         except ValidationError as error:
@@ -91,7 +91,9 @@ class LogRepair(Command):
     """报修内容."""
     owner: OwnerContact
     in_price_list: bool = True
-    """Whether the item is in the paid-repair price list (C1/C2); ``False`` needs a cost review (C3)."""
+    """Whether the item is in the paid-repair price list (C1/C2).
+
+    ``False`` means a cost review first (C3)."""
     price_item: ShortText | None = None
     """The price-list item, when there is one."""
     paid: bool = True

@@ -7,12 +7,15 @@ else: no clock, no database, no global configuration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from propdesk.domain.organisation import Organisation, Person
-from propdesk.domain.rules import RepairRules
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from propdesk.domain.organisation import Organisation, Person
+    from propdesk.domain.rules import RepairRules
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ event exists, and the application raises them before it saves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from pydantic import ValidationError
 
 
@@ -77,7 +78,7 @@ class UnauthorisedActor(PropdeskError, PermissionError):  # noqa: N818 - a domai
         super().__init__(f"{actor} may not {step}: {reason}")
 
 
-class InvalidCommand(PropdeskError, ValueError):
+class InvalidCommand(PropdeskError, ValueError):  # noqa: N818 - a domain name
     """The command's data are malformed (empty unit, bad phone, negative fee, naive time...).
 
     Attributes:

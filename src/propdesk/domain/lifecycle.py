@@ -71,7 +71,9 @@ class RepairState(StrEnum):
 
 S = RepairState
 
-CLOSED_STATES = frozenset({S.CLOSED, S.CLOSED_DECLINED, S.CLOSED_NOT_REPAIRABLE, S.CLOSED_QUOTE_DECLINED})
+CLOSED_STATES = frozenset(
+    {S.CLOSED, S.CLOSED_DECLINED, S.CLOSED_NOT_REPAIRABLE, S.CLOSED_QUOTE_DECLINED}
+)
 
 _FEE_STATES = (S.COMPLETED, S.SUBMITTED, S.VERIFIED, S.CALLBACK_PENDING, S.CALLED_BACK, S.REWORK)
 _ARRIVAL_CHECK_STATES = (S.ON_SITE, S.NO_ONE_HOME, S.IN_REPAIR, S.COMPLETED)
@@ -95,18 +97,34 @@ LIFECYCLE: tuple[Step, ...] = (
     Step("log", (S.NEW,), S.LOGGED, "log_repair", "R1"),
     Step("start_cost_review", (S.LOGGED,), S.COST_REVIEW, "start_cost_review", "R3"),
     Step("quote", (S.COST_REVIEW,), S.AWAITING_QUOTE_DECISION, "quote", "R4"),
-    Step("declare_not_repairable", (S.COST_REVIEW,), S.CLOSED_NOT_REPAIRABLE,
-         "declare_not_repairable", "R5b"),
+    Step(
+        "declare_not_repairable",
+        (S.COST_REVIEW,),
+        S.CLOSED_NOT_REPAIRABLE,
+        "declare_not_repairable",
+        "R5b",
+    ),
     Step("accept_quote", (S.AWAITING_QUOTE_DECISION,), S.QUOTE_ACCEPTED, "accept_quote", "R5"),
-    Step("decline_quote", (S.AWAITING_QUOTE_DECISION,), S.CLOSED_QUOTE_DECLINED,
-         "decline_quote", "R5b"),
-    Step("dispatch", (S.LOGGED, S.QUOTE_ACCEPTED, S.RESCHEDULED, S.AWAITING_REVISIT, S.REWORK),
-         S.DISPATCHED, "dispatch", "R2 R5 R11 R14 R23"),
+    Step(
+        "decline_quote",
+        (S.AWAITING_QUOTE_DECISION,),
+        S.CLOSED_QUOTE_DECLINED,
+        "decline_quote",
+        "R5b",
+    ),
+    Step(
+        "dispatch",
+        (S.LOGGED, S.QUOTE_ACCEPTED, S.RESCHEDULED, S.AWAITING_REVISIT, S.REWORK),
+        S.DISPATCHED,
+        "dispatch",
+        "R2 R5 R11 R14 R23",
+    ),
     Step("refuse", (S.DISPATCHED,), S.REFUSED, "refuse", "R6"),
     Step("escalate", (S.REFUSED,), S.DISPATCHED, "escalate", "R6"),
     Step("confirm_no_staff", (S.DISPATCHED,), S.RESCHEDULE_NEGOTIATION, "confirm_no_staff", "R7"),
-    Step("record_owner_complaint", (S.RESCHEDULE_NEGOTIATION,), None,
-         "record_owner_complaint", "R8"),
+    Step(
+        "record_owner_complaint", (S.RESCHEDULE_NEGOTIATION,), None, "record_owner_complaint", "R8"
+    ),
     Step("reschedule", (S.RESCHEDULE_NEGOTIATION,), S.RESCHEDULED, "reschedule", "R9 R10"),
     Step("report_arrival", (S.DISPATCHED,), S.ON_SITE, "report_arrival", "R12"),
     Step("check_arrival", _ARRIVAL_CHECK_STATES, None, "check_arrival", "R12a"),
@@ -167,16 +185,17 @@ def check_step(trigger: str, state: RepairState) -> RepairState:
     found = event.transitions.get(str(state)) if event is not None else None
     if not found:
         raise IllegalStep(_COMMAND_OF.get(trigger, trigger), str(state), allowed_commands(state))
-    return RepairState(found[0].dest)
+    return RepairState(str(found[0].dest))
 
 
 def mermaid() -> str:
     """The lifecycle as a Mermaid ``stateDiagram-v2``, generated from the table."""
     lines = ["stateDiagram-v2", f"    [*] --> {S.LOGGED}: log"]
-    for step in LIFECYCLE:
-        if step.trigger == "log":
-            continue
-        for source in step.sources:
-            lines.append(f"    {source} --> {step.dest or source}: {step.trigger}")
+    lines.extend(
+        f"    {source} --> {step.dest or source}: {step.trigger}"
+        for step in LIFECYCLE
+        if step.trigger != "log"
+        for source in step.sources
+    )
     lines.extend(f"    {state} --> [*]" for state in sorted(CLOSED_STATES))
     return "\n".join(lines) + "\n"

@@ -89,7 +89,7 @@ class Organisation(BaseModel):
         return self._by_id[person.reports_to]
 
     def chain_from(self, person_id: str) -> tuple[Person, ...]:
-        """The escalation chain (E1): the person, their superior, and so on to the project manager."""
+        """The escalation chain (E1): the person, their superior, ... up to the project manager."""
         return tuple(self._by_id[pid] for pid in self._walk_to_top(person_id))
 
     def _walk_to_top(self, person_id: str) -> list[str]:

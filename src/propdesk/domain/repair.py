@@ -13,17 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, NoReturn
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from eventsourcing.domain import Aggregate
 
-from propdesk.domain import commands as c
 from propdesk.domain.authority import authorise
-from propdesk.domain.context import Decision
 from propdesk.domain.errors import RuleViolation
 from propdesk.domain.lifecycle import RepairState, check_step
-from propdesk.domain.organisation import Person
 from propdesk.domain.values import (
     FeeStatus,
     RepairCategory,
@@ -32,6 +28,13 @@ from propdesk.domain.values import (
     as_minutes,
     minute_of,
 )
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from propdesk.domain import commands as c
+    from propdesk.domain.context import Decision
+    from propdesk.domain.organisation import Person
 
 _ROUND_OF_SOURCE = {
     RepairState.LOGGED: "first",
@@ -634,9 +637,7 @@ class Repair(Aggregate):
             acceptor_name=superior.name,
             level=self.level + 1,
             accepted_at=accepted_at,
-            promised_arrival=self._promised_arrival(
-                cmd.step, cmd.promised_arrival, accepted_at, d
-            ),
+            promised_arrival=self._promised_arrival(cmd.step, cmd.promised_arrival, accepted_at, d),
             channel=cmd.channel.value,
             top_of_chain=superior.has(Role.PROJECT_MANAGER),
         )
@@ -663,7 +664,9 @@ class Repair(Aggregate):
         self._begin("reschedule", cmd.step, d)
         if cmd.new_time <= d.at:
             self._refuse_rule(cmd.step, "the new time must be later than now")
-        booked = self._member(cmd.step, cmd.appointment_with or self.first_acceptor or "", "appointment_with", d)
+        booked = self._member(
+            cmd.step, cmd.appointment_with or self.first_acceptor or "", "appointment_with", d
+        )
         shift_end = self._shift_end(d)
         after_shift = (
             cmd.new_time > shift_end
@@ -709,9 +712,7 @@ class Repair(Aggregate):
         """R13: a knock nobody answered; later knocks wait the door-knock interval (T16)."""
         self._begin("knock_unanswered", cmd.step, d)
         if self.knocks >= d.rules.door_knock_attempts:
-            self._refuse_rule(
-                cmd.step, f"already knocked {self.knocks} times; leave_for_revisit"
-            )
+            self._refuse_rule(cmd.step, f"already knocked {self.knocks} times; leave_for_revisit")
         if self.last_knock_at is not None and d.at < self.last_knock_at + d.rules.door_knock_wait:
             wait = as_minutes(d.rules.door_knock_wait)
             self._refuse_rule(cmd.step, f"wait {wait} minutes after the last knock (等候五分钟)")

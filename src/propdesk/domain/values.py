@@ -7,23 +7,26 @@ released, is never renamed (see ``docs/explanation/versioning.md``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
 
 
 class Role(StrEnum):
     """What a person may do at the desk (seed-spec §1.1)."""
 
     NOTIFIER = "notifier"
-    """通知人员: the front-desk receptionist (前台接待) or the night duty officer (夜间指挥中心值班员)."""
+    """通知人员: the front-desk receptionist (前台接待) or the night duty officer
+    (夜间指挥中心值班员)."""
     TECHNICIAN = "technician"
     """维修人员: goes on site and repairs."""
     ENGINEERING_SUPERVISOR = "engineering_supervisor"
-    """工程维修部主管: reviews costs of items outside the price list, and verifies completed work."""
+    """工程维修部主管: reviews costs of items outside the price list, and verifies work."""
     PROJECT_MANAGER = "project_manager"
     """项目经理: the top of the dispatch-refusal chain; confirms that nobody can be sent."""
     CUSTOMER_SERVICE = "customer_service"

@@ -1,2 +1,5 @@
-"""How events are stored: database URLs, the eventsourcing application that records them,
-the command receipts that make commands idempotent, and the explicit schema step."""
+"""How events are stored.
+
+Database URLs, the eventsourcing application that records events, the command receipts
+that make commands idempotent, and the explicit schema step.
+"""

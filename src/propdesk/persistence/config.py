@@ -52,7 +52,7 @@ def parse_url(url: str) -> StoreConfig:
     if scheme == "memory":
         return StoreConfig(url, "memory", {"PERSISTENCE_MODULE": "eventsourcing.popo"})
     if scheme == "sqlite":
-        path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+        path = unquote(parts.path.removeprefix("/"))
         if parts.netloc or not path:
             raise ConfigurationError(
                 f"SQLite URL {url!r} needs a path: sqlite:///relative.db, sqlite:////abs.db "

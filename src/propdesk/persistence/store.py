@@ -1,5 +1,6 @@
-"""The event store: eventsourcing's own recorders (SQLite, PostgreSQL, in-memory), set up
-from a database URL, with snapshots for long tickets and an explicit schema step.
+"""The event store: eventsourcing's own recorders (SQLite, PostgreSQL, in-memory).
+
+Set up from a database URL, with snapshots for long tickets and an explicit schema step.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class StoreUnavailable(PropdeskError):  # noqa: N818 - a domain name
     """The database could not be reached or answered with an error."""
 
 
-class EventStore(Application[object]):
+class EventStore(Application[UUID]):
     """The eventsourcing application that records repair events and command receipts."""
 
     name = "propdesk"
@@ -56,9 +57,13 @@ def open_store(
         env["AGGREGATE_CACHE_MAXSIZE"] = str(cache_size)
     store_class = EventStore
     if snapshot_interval is not None and snapshot_interval != SNAPSHOT_INTERVAL:
-        store_class = type(
-            "EventStore", (EventStore,), {"snapshotting_intervals": {Repair: snapshot_interval}}
-        )
+        interval: int = snapshot_interval
+
+        class _TunedStore(EventStore):
+            name = EventStore.name
+            snapshotting_intervals = {Repair: interval}  # noqa: RUF012 - as above
+
+        store_class = _TunedStore
     try:
         store = store_class(env=env)
         store.recorder.max_notification_id()
