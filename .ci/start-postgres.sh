@@ -3,7 +3,8 @@
 # the propdesk test role and database. Prints the URL to use. Safe to run twice.
 set -euo pipefail
 
-if ! command -v pg_lsclusters >/dev/null 2>&1; then
+# The client (psql) may be there without the server: look for the server binary.
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq postgresql >/dev/null

@@ -103,7 +103,6 @@ class Desk:
             InvalidCommand: malformed data, or a command id reused for another command.
             ConcurrencyConflict: the ticket kept changing under the command.
         """
-        at = command.at or self._clock.now()
         command_id = command.command_id or uuid4().hex
         if isinstance(command, LogRepair):
             ticket_id = command.ticket_id or (
@@ -119,7 +118,7 @@ class Desk:
                 earlier = self._receipt(command.command_id)
                 if earlier is not None:
                     return self._replay(earlier, command, ticket_id, log)
-            ticket = self._decide(command, ticket_id, at, command_id)
+            ticket, at = self._decide(command, ticket_id, command_id)
             first_version = ticket.version - len(ticket.pending_events) + 1
             events = [type(event).__name__ for event in ticket.pending_events]
             result = CommandResult(
@@ -147,11 +146,23 @@ class Desk:
         log.warning("gave up after concurrent changes", attempts=self._retries + 1)
         raise ConcurrencyConflict(ticket_id, self._retries + 1)
 
-    def _decide(self, command: Command, ticket_id: UUID, at: datetime, command_id: str) -> Repair:
+    def _decide(
+        self, command: Command, ticket_id: UUID, command_id: str
+    ) -> tuple[Repair, datetime]:
+        """Loads (or creates) the ticket and lets it decide; returns it and the step's time.
+
+        A command without ``at`` is stamped now, on every attempt. If another process's
+        clock ran slightly ahead and already stored a later step, the stamp is raised to that
+        step's time, so worker clock skew never makes a ticket's record run backwards.
+        """
+        at = command.at or self._clock.now()
         if isinstance(command, LogRepair):
             estate = self._organisation_for_new(command)
-            return Repair.log(ticket_id, command, self._decision(command, estate, at, command_id))
+            decision = self._decision(command, estate, at, command_id)
+            return Repair.log(ticket_id, command, decision), at
         ticket = self._load(ticket_id)
+        if command.at is None and at < ticket.modified_on:
+            at = ticket.modified_on
         organisation = self._organisations.get(ticket.estate)
         if organisation is None:
             raise ConfigurationError(
@@ -160,7 +171,7 @@ class Desk:
             )
         decision = self._decision(command, organisation, at, command_id)
         getattr(ticket, command.step)(command, decision)
-        return ticket
+        return ticket, at
 
     def _decision(
         self, command: Command, organisation: Organisation, at: datetime, command_id: str
@@ -281,14 +292,15 @@ class Desk:
     def ticket_ids(self) -> Iterator[UUID]:
         """Ids of every stored ticket, in the order they were logged."""
         topic = "propdesk.domain.repair:Repair.Logged"
+        page = 500
         start = 1
         while True:
-            section = self._store.notification_log.select(start=start, limit=500, topics=[topic])
-            for notification in section:
+            found = self._store.recorder.select_notifications(start, page, topics=[topic])
+            for notification in found:
                 yield cast("UUID", notification.originator_id)
-            if len(section) < 500:  # noqa: PLR2004 - the page size above
+            if len(found) < page:
                 return
-            start = section[-1].id + 1
+            start = found[-1].id + 1
 
     def close(self) -> None:
         """Releases the database connections."""

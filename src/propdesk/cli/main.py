@@ -1,0 +1,218 @@
+"""The ``propdesk`` entry point: argument parsing, logging set-up, and one-line errors.
+
+Subcommands::
+
+    propdesk demo [--db URL] [--repairs N] [--seed S] [--date YYYY-MM-DD] [--organisation PATH]
+    propdesk history TICKET [--db URL] [--show-personal-data] [--json]
+    propdesk db init [--db URL]
+    propdesk lifecycle [--format mermaid|table]
+
+Any :class:`~propdesk.domain.errors.PropdeskError` (a store that is down or not initialised,
+a bad URL, an unknown ticket...) is printed as ``propdesk: error: <message>`` on stderr with
+exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import structlog
+
+from propdesk import __version__
+from propdesk.cli.common import CliError, database_url, load_organisation, stdout_console
+from propdesk.cli.database import DEMO_URL, initialise
+from propdesk.cli.demo_run import DemoOptions, run_demo
+from propdesk.cli.history import HistoryOptions, show_history
+from propdesk.cli.lifecycle import FORMATS, lifecycle_table, lifecycle_text
+from propdesk.demo import DEMO_DAY, DemoSettings
+from propdesk.domain.errors import PropdeskError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Handler = Callable[[argparse.Namespace], int]
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001 - no public name
+
+EXIT_USAGE = 2
+"""Exit code for errors the user can act on: bad input, unknown ticket, database trouble."""
+
+_DEMO_DESCRIPTION = f"""\
+Simulate a working day at one estate's repair desk: a few hundred requests arrive between
+08:00 and 20:00 and go through the desk, step by step, as ordinary commands; callbacks, fees
+and rework continue for two more days. Then print the day report, read back from the desk.
+
+Database: without --db the demo uses its own file {DEMO_URL},
+deleting it first, so every run starts fresh. A database given with --db is initialised if
+needed and must not hold tickets yet; the demo refuses one that does, so it never mixes with
+real data.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the command line; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, or a usage error argparse already printed
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    _configure_logging(verbose=bool(args.verbose))
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (PropdeskError, CliError) as error:
+        print(f"propdesk: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser for every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+        help="log each command at INFO level on stderr",
+    )  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="propdesk",
+        description="An event-sourced work-order engine for a property-management service desk.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"propdesk {__version__}")
+    parser.set_defaults(verbose=False)
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    _add_demo(commands, common)
+    _add_history(commands, common)
+    _add_db(commands, common)
+    _add_lifecycle(commands, common)
+    return parser
+
+
+def _db_option(parser: argparse.ArgumentParser, default_help: str) -> None:
+    parser.add_argument("--db", metavar="URL", help=f"database URL (default: {default_help})")
+
+
+def _organisation_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--organisation", metavar="PATH.toml", type=Path,
+        help="the estate's organisation (default: the sample estate 翠苑花园)",
+    )  # fmt: skip
+
+
+def _add_demo(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    demo = commands.add_parser(
+        "demo", parents=[common], help="simulate a day at the desk and print the day report",
+        description=_DEMO_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    _db_option(demo, f"{DEMO_URL}, recreated on each run")
+    demo.add_argument("--repairs", type=_positive, default=300, help="requests (default: 300)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    demo.add_argument(
+        "--date", type=_day, default=DEMO_DAY, metavar="YYYY-MM-DD",
+        help=f"the simulated day (default: {DEMO_DAY})",
+    )  # fmt: skip
+    _organisation_option(demo)
+    demo.set_defaults(handler=_demo)
+
+
+def _add_history(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    history = commands.add_parser(
+        "history", parents=[common], help="print a ticket's audit trail",
+        description="Print every stored event of a ticket: the audit trail.",
+    )  # fmt: skip
+    history.add_argument("ticket", metavar="TICKET", help="a ticket id, or a unique start of one")
+    _db_option(history, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    _organisation_option(history)
+    history.add_argument(
+        "--show-personal-data", action="store_true",
+        help="show owner names and phone numbers (redacted as *** otherwise)",
+    )  # fmt: skip
+    history.add_argument(
+        "--json", action="store_true", dest="as_json", help="print the entries as JSON"
+    )
+    history.set_defaults(handler=_history)
+
+
+def _add_db(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    db = commands.add_parser("db", parents=[common], help="database chores")
+    chores = db.add_subparsers(title="chores", required=True)
+    init = chores.add_parser(
+        "init", parents=[common], help="create the propdesk tables if they are missing"
+    )
+    _db_option(init, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    init.set_defaults(handler=_db_init)
+
+
+def _add_lifecycle(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    lifecycle = commands.add_parser(
+        "lifecycle", parents=[common], help="print the repair lifecycle"
+    )
+    lifecycle.add_argument(
+        "--format", choices=FORMATS, default="mermaid",
+        help="a Mermaid state diagram, or a table (default: mermaid)",
+    )  # fmt: skip
+    lifecycle.set_defaults(handler=_lifecycle)
+
+
+# ------------------------------------------------------------------------------- handlers
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = DemoSettings(repairs=args.repairs, seed=args.seed, day=args.date)
+    organisation = load_organisation(args.organisation)
+    return run_demo(
+        DemoOptions(url=args.db or DEMO_URL, organisation=organisation, settings=settings)
+    )
+
+
+def _history(args: argparse.Namespace) -> int:
+    options = HistoryOptions(
+        ticket=args.ticket, url=database_url(args.db),
+        organisation=load_organisation(args.organisation),
+        show_personal_data=args.show_personal_data, as_json=args.as_json,
+    )  # fmt: skip
+    return show_history(options)
+
+
+def _db_init(args: argparse.Namespace) -> int:
+    print(initialise(database_url(args.db)))
+    return 0
+
+
+def _lifecycle(args: argparse.Namespace) -> int:
+    if args.format == "table":
+        stdout_console(pipe_width=130).print(lifecycle_table())
+    else:
+        print(lifecycle_text(), end="")
+    return 0
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def _configure_logging(*, verbose: bool) -> None:
+    """The program, not the library, decides where logs go: stderr, WARNING unless -v."""
+    level = logging.INFO if verbose else logging.WARNING
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        msg = f"must be at least 1, not {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"not a date like 2026-11-23: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
