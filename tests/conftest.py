@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from propdesk import Desk, init_schema, open_desk
 from propdesk.testing import ManualClock, in_memory_desk, sample_organisation
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 settings.register_profile(
     "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -82,9 +85,7 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
 
 
 @pytest.fixture
-def open_backend_desk(
-    backend_url: str, clock: ManualClock
-) -> Iterator[Callable[..., Desk]]:
+def open_backend_desk(backend_url: str, clock: ManualClock) -> Iterator[Callable[..., Desk]]:
     """Opens desks on the backend (several may share it, as several processes would)."""
     opened: list[Desk] = []
 

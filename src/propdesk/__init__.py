@@ -12,6 +12,7 @@ Every name below is public and stable; everything else may change.
 """
 
 from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.configuration import load_organisation
 from propdesk.application.desk import Desk, open_desk
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
 from propdesk.domain.commands import (
@@ -139,5 +140,6 @@ __all__ = [
     "Verify",
     "__version__",
     "init_schema",
+    "load_organisation",
     "open_desk",
 ]

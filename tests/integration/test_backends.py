@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from uuid import UUID
+from typing import TYPE_CHECKING
 
 import pytest
 
 import propdesk as p
 from propdesk.testing import ManualClock, new_repair, sample_organisation
+
+if TYPE_CHECKING:
+    from uuid import UUID
 
 OpenDesk = Callable[..., p.Desk]
 
@@ -31,7 +34,7 @@ def _drive_to_closed(desk: p.Desk, clock: ManualClock) -> UUID:
             ticket_id=ticket, actor="sup-wang", outcome="更换水龙头",
             customer_signature_ref="sig-1", fee=Decimal("80.00"),
         ),
-        p.Submit(ticket_id=ticket, actor="sup-wang", supervisor="sup-wang"),
+        p.Submit(ticket_id=ticket, actor="sup-wang", supervisor="eng-zhou"),
         p.HandOverFee(ticket_id=ticket, actor="sup-wang", amount=Decimal("80.00")),
         p.SettleFee(ticket_id=ticket, actor="fin-ma", amount=Decimal("80.00"), receipt_no="R-1"),
         p.Verify(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import propdesk as p
 from propdesk.testing import FixedClock, new_repair
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WORKERS = 4
 COMMANDS_EACH = 15
@@ -36,11 +39,17 @@ def test_concurrent_processes_each_apply_every_command_exactly_once(
     )
     workers = [
         subprocess.Popen(  # noqa: S603 - our own script, our own arguments
-            [sys.executable, str(WORKER_SCRIPT), backend_url, str(ticket), str(n),
-             str(COMMANDS_EACH)],
+            [
+                sys.executable,
+                str(WORKER_SCRIPT),
+                backend_url,
+                str(ticket),
+                str(n),
+                str(COMMANDS_EACH),
+            ],
             stdout=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
         for n in range(WORKERS)
     ]
     results = []

@@ -48,7 +48,8 @@ def test_a_ticket_id_is_derived_from_the_command_id_so_a_retried_log_finds_its_t
 ):
     first = desk.execute(new_repair(command_id="phone-0815"))
     second = desk.execute(new_repair(command_id="phone-0815"))
-    assert second.replayed and not first.replayed
+    assert second.replayed
+    assert not first.replayed
     assert second.ticket_id == first.ticket_id
     assert list(desk.ticket_ids()) == [first.ticket_id]
 

@@ -9,6 +9,8 @@ again on fresh state, a few times, before it gives up with :class:`ConcurrencyCo
 
 from __future__ import annotations
 
+import hashlib
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Self, cast
 from uuid import UUID, uuid4
 
@@ -32,17 +34,22 @@ from propdesk.domain.repair import Repair
 from propdesk.domain.rules import DEFAULT_RULES, RepairRules
 from propdesk.persistence.config import DEFAULT_URL, StoreConfig
 from propdesk.persistence.receipts import CommandReceipt, receipt_id, ticket_id_for
-from propdesk.persistence.store import EventStore, StoreUnavailable, open_store
+from propdesk.persistence.store import EventStore, StoreUnavailable, open_store, replay
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from datetime import datetime
 
-    from structlog.typing import FilteringBoundLogger as BoundLogger
-
     from propdesk.domain.organisation import Organisation
 
 _log = structlog.get_logger("propdesk.desk")
+
+
+def _fingerprint(command: Command) -> str:
+    """A digest of what a command asks for, to tell a true retry from a reused command id."""
+    data = command.model_dump_json(exclude={"command_id"}).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
 
 DEFAULT_RETRIES = 3
 
@@ -110,14 +117,17 @@ class Desk:
             )
         else:
             ticket_id = cast("TicketCommand", command).ticket_id
-        log = _log.bind(
-            ticket_id=str(ticket_id), step=command.step, actor=command.actor, command_id=command_id
-        )
+        # Passed on every entry rather than bound: binding costs more than a filtered call.
+        log = {
+            "ticket_id": str(ticket_id), "step": command.step, "actor": command.actor,
+            "command_id": command_id,
+        }  # fmt: skip
+        fingerprint = _fingerprint(command)
         for attempt in range(1, self._retries + 2):
             if command.command_id is not None:
                 earlier = self._receipt(command.command_id)
                 if earlier is not None:
-                    return self._replay(earlier, command, ticket_id, log)
+                    return self._replay(earlier, command, ticket_id, fingerprint, log)
             ticket, at = self._decide(command, ticket_id, command_id)
             first_version = ticket.version - len(ticket.pending_events) + 1
             events = [type(event).__name__ for event in ticket.pending_events]
@@ -130,20 +140,20 @@ class Desk:
                 receipt = CommandReceipt.record(
                     command_id=command_id, step=command.step, ticket_id=ticket_id,
                     first_version=first_version, last_version=ticket.version,
-                    state=ticket.state.value, events=events, at=at,
+                    state=ticket.state.value, events=events, fingerprint=fingerprint, at=at,
                 )  # fmt: skip
             try:
                 self._store.save(ticket, receipt)
             except IntegrityError:
                 if isinstance(command, LogRepair):
                     self._after_duplicate_log(command, ticket_id)
-                log.info("concurrent change; deciding again", attempt=attempt)
+                _log.info("concurrent change; deciding again", attempt=attempt, **log)
                 continue
             except PersistenceError as error:
                 raise StoreUnavailable(f"cannot save to {self.url}: {error}") from error
-            log.info("command applied", version=result.version, events=result.events)
+            _log.info("command applied", version=result.version, events=result.events, **log)
             return result
-        log.warning("gave up after concurrent changes", attempts=self._retries + 1)
+        _log.warning("gave up after concurrent changes", attempts=self._retries + 1, **log)
         raise ConcurrencyConflict(ticket_id, self._retries + 1)
 
     def _decide(
@@ -155,7 +165,7 @@ class Desk:
         clock ran slightly ahead and already stored a later step, the stamp is raised to that
         step's time, so worker clock skew never makes a ticket's record run backwards.
         """
-        at = command.at or self._clock.now()
+        at = command.at or self._now()
         if isinstance(command, LogRepair):
             estate = self._organisation_for_new(command)
             decision = self._decision(command, estate, at, command_id)
@@ -203,15 +213,27 @@ class Desk:
         if command.command_id is None or self._receipt(command.command_id) is None:
             raise TicketAlreadyExists(ticket_id) from None
 
+    def _now(self) -> datetime:
+        now = self._clock.now()
+        if now.tzinfo is None:
+            raise ConfigurationError(
+                f"the desk's clock {self._clock!r} returned a naive datetime; it must be aware"
+            )
+        return now
+
     def _receipt(self, command_id: str) -> CommandReceipt | None:
-        try:
-            receipt: object = self._store.repository.get(receipt_id(command_id))
-        except AggregateNotFoundError:
-            return None
-        return cast("CommandReceipt", receipt)
+        """The receipt of an earlier attempt with this command id, read from its one event."""
+        with self._reading():
+            events = list(self._store.events.get(receipt_id(command_id), limit=1))
+        return cast("CommandReceipt", replay(None, events)) if events else None
 
     def _replay(
-        self, receipt: CommandReceipt, command: Command, ticket_id: UUID, log: BoundLogger
+        self,
+        receipt: CommandReceipt,
+        command: Command,
+        ticket_id: UUID,
+        fingerprint: str,
+        log: dict[str, str],
     ) -> CommandResult:
         same_ticket = not isinstance(command, TicketCommand) or receipt.ticket_id == ticket_id
         if receipt.step != command.step or not same_ticket:
@@ -219,7 +241,13 @@ class Desk:
                 type(command).__name__,
                 [f"command_id: already used for {receipt.step} on ticket {receipt.ticket_id}"],
             )
-        log.info("command already applied; returning its result", version=receipt.last_version)
+        if receipt.fingerprint != fingerprint:
+            raise InvalidCommand(
+                type(command).__name__,
+                [f"command_id: already used for a {receipt.step} with different data"],
+            )
+        _log.info("command already applied; returning its result", version=receipt.last_version,
+                  **log)  # fmt: skip
         return CommandResult(
             ticket_id=receipt.ticket_id, command_id=receipt.command_id, step=receipt.step,
             version=receipt.last_version, state=receipt.state, events=tuple(receipt.events),
@@ -295,7 +323,8 @@ class Desk:
         page = 500
         start = 1
         while True:
-            found = self._store.recorder.select_notifications(start, page, topics=[topic])
+            with self._reading():
+                found = self._store.recorder.select_notifications(start, page, topics=[topic])
             for notification in found:
                 yield cast("UUID", notification.originator_id)
             if len(found) < page:
@@ -314,9 +343,20 @@ class Desk:
 
     # ------------------------------------------------------------------ loading
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turns a database failure while reading into :class:`StoreUnavailable`."""
+        try:
+            yield
+        except PersistenceError as error:
+            raise StoreUnavailable(f"cannot read from {self.url}: {error}") from error
+
     def _load(self, ticket_id: UUID, version: int | None = None) -> Repair:
         try:
-            ticket: object = self._store.repository.get(ticket_id, version=version)
+            with self._reading():
+                ticket: object = self._store.repository.get(
+                    ticket_id, version=version, projector_func=replay
+                )
         except AggregateNotFoundError:
             raise UnknownTicket(ticket_id) from None
         if not isinstance(ticket, Repair):
@@ -324,7 +364,8 @@ class Desk:
         return ticket
 
     def _events(self, ticket_id: UUID) -> list[Repair.Event]:
-        events = list(self._store.events.get(ticket_id))
+        with self._reading():
+            events = list(self._store.events.get(ticket_id))
         if events and not isinstance(events[0], Repair.Logged):
             return []
         return cast("list[Repair.Event]", events)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from propdesk.domain.organisation import Organisation
+from propdesk.application.configuration import load_organisation
 from propdesk.persistence.config import DEFAULT_URL, parse_url
 from propdesk.testing import sample_organisation
+
+if TYPE_CHECKING:
+    from propdesk.domain.organisation import Organisation
 
 DATABASE_URL_VARIABLE = "PROPDESK_DATABASE_URL"
 """The environment variable that names the database when ``--db`` is not given."""
@@ -40,9 +44,9 @@ def require_existing_database(url: str) -> None:
             )
 
 
-def load_organisation(path: Path | None) -> Organisation:
+def organisation_from(path: Path | None) -> Organisation:
     """The organisation in the TOML file at ``path``, or the sample estate 翠苑花园."""
-    return sample_organisation() if path is None else Organisation.from_toml(path)
+    return sample_organisation() if path is None else load_organisation(path)
 
 
 def stdout_console(pipe_width: int = 100) -> Console:

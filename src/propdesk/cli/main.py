@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from propdesk import __version__
-from propdesk.cli.common import CliError, database_url, load_organisation, stdout_console
+from propdesk.cli.common import CliError, database_url, organisation_from, stdout_console
 from propdesk.cli.database import DEMO_URL, initialise
 from propdesk.cli.demo_run import DemoOptions, run_demo
 from propdesk.cli.history import HistoryOptions, show_history
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 """Exit code for errors the user can act on: bad input, unknown ticket, database trouble."""
+EXIT_INTERRUPTED = 130
+"""Exit code after Ctrl-C, as shells report it."""
 
 _DEMO_DESCRIPTION = f"""\
 Simulate a working day at one estate's repair desk: a few hundred requests arrive between
@@ -67,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PropdeskError, CliError) as error:
         print(f"propdesk: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("propdesk: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -162,7 +167,7 @@ def _add_lifecycle(commands: Subparsers, common: argparse.ArgumentParser) -> Non
 
 def _demo(args: argparse.Namespace) -> int:
     settings = DemoSettings(repairs=args.repairs, seed=args.seed, day=args.date)
-    organisation = load_organisation(args.organisation)
+    organisation = organisation_from(args.organisation)
     return run_demo(
         DemoOptions(url=args.db or DEMO_URL, organisation=organisation, settings=settings)
     )
@@ -171,7 +176,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     options = HistoryOptions(
         ticket=args.ticket, url=database_url(args.db),
-        organisation=load_organisation(args.organisation),
+        organisation=organisation_from(args.organisation),
         show_personal_data=args.show_personal_data, as_json=args.as_json,
     )  # fmt: skip
     return show_history(options)

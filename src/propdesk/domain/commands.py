@@ -10,12 +10,12 @@ the desk, let alone the store.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from propdesk.domain.errors import InvalidCommand
+from propdesk.domain.validated import Validated
 from propdesk.domain.values import (
     Channel,
     ContactChannel,
@@ -30,19 +30,7 @@ from propdesk.domain.values import (
 )
 
 
-class _Input(BaseModel):
-    """A validated, immutable input: a pydantic error becomes :class:`InvalidCommand`."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, **data: Any) -> None:  # noqa: ANN401 - pydantic's own signature
-        try:
-            super().__init__(**data)
-        except ValidationError as error:
-            raise InvalidCommand.from_validation_error(type(self).__name__, error) from None
-
-
-class Command(_Input):
+class Command(Validated):
     """Fields every command carries."""
 
     step: ClassVar[str]
@@ -62,7 +50,7 @@ class TicketCommand(Command):
     ticket_id: UUID
 
 
-class OwnerContact(_Input):
+class OwnerContact(Validated):
     """The reporter's name and phone: personal data (seed-spec §7.1).
 
     Stored only in the ``personal_data`` field of the ``Logged`` event, so that it can be

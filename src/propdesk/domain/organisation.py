@@ -8,22 +8,20 @@ lines until it reaches a project manager. ``docs/explanation/seed-decisions.md``
 
 from __future__ import annotations
 
-import tomllib
 from datetime import time
 from functools import cached_property
-from pathlib import Path
 from typing import Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from propdesk.domain.errors import ConfigurationError
+from propdesk.domain.validated import ValidatedConfig
 from propdesk.domain.values import PersonId, Role, ShortText
 
 
-class Person(BaseModel):
+class Person(ValidatedConfig):
     """Someone who works at the estate's desk or is dispatched from it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: PersonId
     name: ShortText
@@ -31,6 +29,9 @@ class Person(BaseModel):
     reports_to: PersonId | None = None
     """The person's direct superior (上级); ``None`` only for a project manager."""
     department: ShortText | None = None
+    shift_start: time | None = None
+    """For a notifier: when their shift starts, local time; with ``shift_end`` it tells a
+    day shift from a night shift that runs past midnight."""
     shift_end: time | None = None
     """For a notifier: when their shift ends (通知人员下班时间), local time; decides T13."""
 
@@ -39,10 +40,8 @@ class Person(BaseModel):
         return role in self.roles
 
 
-class Organisation(BaseModel):
+class Organisation(ValidatedConfig):
     """People and reporting lines of one estate (管理处 / 项目)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     estate: ShortText
     """The estate's id, written on every ticket it logs."""
@@ -50,6 +49,16 @@ class Organisation(BaseModel):
     zone: ShortText = "Asia/Shanghai"
     """The estate's time zone; decides what 'the same day' means."""
     people: tuple[Person, ...] = Field(min_length=1)
+
+    @field_validator("zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            msg = f"unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)"
+            raise ValueError(msg) from None
+        return zone
 
     @model_validator(mode="after")
     def _check_lines(self) -> Self:
@@ -107,29 +116,15 @@ class Organisation(BaseModel):
         return chain
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> Organisation:
-        """Loads an organisation from a TOML file (see ``docs/how-to/organisation.md``).
+    def from_mapping(cls, data: object, *, source: str = "organisation") -> Organisation:
+        """Validates an organisation from plain data (as read from a file by the caller).
 
         Raises:
-            ConfigurationError: the file is missing, is not TOML, or fails validation.
+            ConfigurationError: the data are not a valid organisation; the message names
+                ``source`` and every invalid field.
         """
-        source = Path(path)
-        try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigurationError(f"cannot read organisation file {source}: {error}") from error
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigurationError(f"{source} is not valid TOML: {error}") from error
-        return cls.from_mapping(data, source=str(source))
-
-    @classmethod
-    def from_mapping(cls, data: object, *, source: str = "organisation") -> Organisation:
-        """Validates an organisation from plain data, raising :class:`ConfigurationError`."""
         try:
             return cls.model_validate(data)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
-                for item in error.errors(include_url=False)
-            )
-            raise ConfigurationError(f"{source} is not a valid organisation: {problems}") from error
+        except ConfigurationError as error:
+            problems = str(error).removeprefix(f"invalid {cls.__name__}: ")
+            raise ConfigurationError(f"{source} is not a valid organisation: {problems}") from None

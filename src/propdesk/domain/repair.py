@@ -45,6 +45,50 @@ _ROUND_OF_SOURCE = {
 }
 
 
+_BLANK_STEPS: dict[str, object] = {
+    "status": RepairState.LOGGED.value,
+    "acceptor": None,
+    "acceptor_name": None,
+    "first_acceptor": None,
+    "level": 0,
+    "top_of_chain": False,
+    "accepted_at": None,
+    "promised_arrival": None,
+    "dispatch_round": None,
+    "round_appointment": None,
+    "dispatch_count": 0,
+    "refusal_count": 0,
+    "review_started_at": None,
+    "quoted_amount": None,
+    "rescheduled_to": None,
+    "reschedule_kind": None,
+    "redispatch_due_at": None,
+    "appointment_with": None,
+    "arrived_at": None,
+    "arrived_on_time": None,
+    "arrival_disputed": False,
+    "knocks": 0,
+    "last_knock_at": None,
+    "actual_item": None,
+    "charge_standard": None,
+    "completed_at": None,
+    "completed_by": None,
+    "customer_signature_ref": None,
+    "fee_amount": Decimal(0),
+    "fee_status": FeeStatus.NOT_CHARGED.value,
+    "receipt_no": None,
+    "submitted_to": None,
+    "verified_by": None,
+    "callback_starts_at": None,
+    "callback_due_at": None,
+    "satisfied": None,
+    "rework_count": 0,
+    "closed_at": None,
+    "close_reason": None,
+}
+"""What a newly logged ticket holds for every later step: nothing yet."""
+
+
 class Repair(Aggregate):
     """One repair request, from logging to closing (seed-spec §3.1)."""
 
@@ -86,43 +130,7 @@ class Repair(Aggregate):
             aggregate.appointment = self.appointment
             aggregate.first_responder = self.actor
             aggregate.logged_at = self.timestamp
-            aggregate.status = RepairState.LOGGED.value
-            aggregate.acceptor = None
-            aggregate.acceptor_name = None
-            aggregate.first_acceptor = None
-            aggregate.level = 0
-            aggregate.top_of_chain = False
-            aggregate.accepted_at = None
-            aggregate.promised_arrival = None
-            aggregate.dispatch_round = None
-            aggregate.dispatch_count = 0
-            aggregate.refusal_count = 0
-            aggregate.review_started_at = None
-            aggregate.quoted_amount = None
-            aggregate.rescheduled_to = None
-            aggregate.reschedule_kind = None
-            aggregate.redispatch_due_at = None
-            aggregate.appointment_with = None
-            aggregate.arrived_at = None
-            aggregate.arrived_on_time = None
-            aggregate.arrival_disputed = False
-            aggregate.knocks = 0
-            aggregate.last_knock_at = None
-            aggregate.actual_item = None
-            aggregate.charge_standard = None
-            aggregate.completed_at = None
-            aggregate.customer_signature_ref = None
-            aggregate.fee_amount = Decimal(0)
-            aggregate.fee_status = FeeStatus.NOT_CHARGED.value
-            aggregate.receipt_no = None
-            aggregate.submitted_to = None
-            aggregate.verified_by = None
-            aggregate.callback_starts_at = None
-            aggregate.callback_due_at = None
-            aggregate.satisfied = None
-            aggregate.rework_count = 0
-            aggregate.closed_at = None
-            aggregate.close_reason = None
+            aggregate.__dict__.update(_BLANK_STEPS)
 
     class CostReviewStarted(Event):
         """R3: the supervisor took the order for a cost review (接单)."""
@@ -184,9 +192,12 @@ class Repair(Aggregate):
         dispatch_count: int
         top_of_chain: bool
         owner_contacted_beforehand: bool
+        appointment: datetime | None
+        """The agreed time this dispatch serves (the resident's, or a rescheduled one)."""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = RepairState.DISPATCHED.value
+            aggregate.round_appointment = self.appointment
             aggregate.acceptor = self.acceptor
             aggregate.acceptor_name = self.acceptor_name
             aggregate.first_acceptor = self.acceptor
@@ -369,14 +380,18 @@ class Repair(Aggregate):
         outcome: str
         customer_signature_ref: str
         fee: Decimal
+        """What this visit charged (0 for free work or a free rework)."""
+        fee_outstanding: Decimal
+        """The ticket's fee after this visit: this visit's, or the one still unsettled."""
         fee_status: str
         waste_removed: bool
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = RepairState.COMPLETED.value
             aggregate.completed_at = self.timestamp
+            aggregate.completed_by = self.actor
             aggregate.customer_signature_ref = self.customer_signature_ref
-            aggregate.fee_amount = self.fee
+            aggregate.fee_amount = self.fee_outstanding
             aggregate.fee_status = self.fee_status
 
     class Submitted(Event):
@@ -462,6 +477,21 @@ class Repair(Aggregate):
     def __init__(self) -> None:
         """Nothing to do: the ``Logged`` event's ``apply`` sets every field."""
 
+    def __deepcopy__(self, memo: dict[int, object]) -> Repair:
+        """A copy for the aggregate cache, made field by field.
+
+        Every field holds an immutable value (``str``, ``int``, ``bool``, ``Decimal``, aware
+        ``datetime``, ``None``) except ``personal_data`` and the pending events, which are
+        copied; ``tests/unit/test_repair_copy.py`` keeps that true. A generic deep copy would
+        walk every datetime and decimal and cost a fifth of a command.
+        """
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__["personal_data"] = dict(self.personal_data)
+        copy.__dict__["_pending_events"] = list(self.pending_events)
+        memo[id(self)] = copy
+        return copy
+
     # The attributes ``apply`` assigns; declared for type checkers and readers.
     estate: str
     channel: str
@@ -485,6 +515,7 @@ class Repair(Aggregate):
     accepted_at: datetime | None
     promised_arrival: datetime | None
     dispatch_round: str | None
+    round_appointment: datetime | None
     dispatch_count: int
     refusal_count: int
     review_started_at: datetime | None
@@ -501,6 +532,7 @@ class Repair(Aggregate):
     actual_item: str | None
     charge_standard: Decimal | None
     completed_at: datetime | None
+    completed_by: str | None
     customer_signature_ref: str | None
     fee_amount: Decimal
     fee_status: str
@@ -590,10 +622,14 @@ class Repair(Aggregate):
             )
         acceptor = self._member(cmd.step, cmd.acceptor, "acceptor", d)
         accepted_at = minute_of(d.at)
-        promised = self._promised_arrival(cmd.step, cmd.promised_arrival, accepted_at, d)
+        appointment = self._appointment_served_from(source)
+        promised = self._promised_arrival(
+            cmd.step, cmd.promised_arrival, accepted_at, appointment, d
+        )
         self._emit(
             self.Dispatched,
             d,
+            appointment=appointment,
             acceptor=acceptor.id,
             acceptor_name=acceptor.name,
             accepted_at=accepted_at,
@@ -637,7 +673,9 @@ class Repair(Aggregate):
             acceptor_name=superior.name,
             level=self.level + 1,
             accepted_at=accepted_at,
-            promised_arrival=self._promised_arrival(cmd.step, cmd.promised_arrival, accepted_at, d),
+            promised_arrival=self._promised_arrival(
+                cmd.step, cmd.promised_arrival, accepted_at, self.round_appointment, d
+            ),
             channel=cmd.channel.value,
             top_of_chain=superior.has(Role.PROJECT_MANAGER),
         )
@@ -668,10 +706,10 @@ class Repair(Aggregate):
             cmd.step, cmd.appointment_with or self.first_acceptor or "", "appointment_with", d
         )
         shift_end = self._shift_end(d)
-        after_shift = (
-            cmd.new_time > shift_end
-            if shift_end is not None
-            else d.local_date(cmd.new_time) != d.local_date(d.at)
+        # "在当天以内" needs both: the same calendar day, and within the notifier's shift.
+        # Where either fails, the after-shift branch (and its software entry) applies (§8.12).
+        after_shift = d.local_date(cmd.new_time) != d.local_date(d.at) or (
+            shift_end is not None and cmd.new_time > shift_end
         )
         kind = RescheduleKind.AFTER_SHIFT if after_shift else RescheduleKind.SAME_DAY
         self._emit(
@@ -692,11 +730,11 @@ class Repair(Aggregate):
     def report_arrival(self, cmd: c.ReportArrival, d: Decision) -> None:
         """R12: arrival, with the on-time check against the promised time."""
         self._begin("report_arrival", cmd.step, d)
-        promised = self.promised_arrival or d.at
-        late = max(timedelta(0), d.at - promised)
+        arrived = minute_of(d.at)  # the promise is to the minute, and so is the check (T01)
+        promised = self.promised_arrival or arrived
         self._emit(
-            self.ArrivalReported, d, channel=cmd.channel.value, on_time=d.at <= promised,
-            minutes_late=as_minutes(late),
+            self.ArrivalReported, d, channel=cmd.channel.value, on_time=arrived <= promised,
+            minutes_late=as_minutes(max(timedelta(0), arrived - promised)),
         )  # fmt: skip
 
     def check_arrival(self, cmd: c.CheckArrival, d: Decision) -> None:
@@ -777,11 +815,13 @@ class Repair(Aggregate):
             self._refuse_rule(cmd.step, "a repair under warranty (保修期内) is free; fee must be 0")
         if self.fee_status in (FeeStatus.DUE, FeeStatus.HANDED_OVER) and cmd.fee > 0:
             self._refuse_rule(cmd.step, "the previous fee is not settled yet; settle_fee first")
-        fee_status = FeeStatus.DUE.value if cmd.fee > 0 else self.fee_status
+        charged = cmd.fee > 0
         self._emit(
             self.Completed, d, outcome=cmd.outcome,
             customer_signature_ref=cmd.customer_signature_ref, fee=cmd.fee,
-            fee_status=fee_status, waste_removed=cmd.waste_removed,
+            fee_outstanding=cmd.fee if charged else self.fee_amount,
+            fee_status=FeeStatus.DUE.value if charged else self.fee_status,
+            waste_removed=cmd.waste_removed,
         )  # fmt: skip
 
     def submit(self, cmd: c.Submit, d: Decision) -> None:
@@ -789,11 +829,19 @@ class Repair(Aggregate):
         self._begin("submit", cmd.step, d)
         supervisor = self._member(cmd.step, cmd.supervisor, "supervisor", d)
         self._require_role(cmd.step, supervisor, Role.ENGINEERING_SUPERVISOR)
+        if supervisor.id == self.completed_by:
+            self._refuse_rule(
+                cmd.step, f"{supervisor.id} did the repair; hand the order to another supervisor"
+            )
         self._emit(self.Submitted, d, supervisor=supervisor.id)
 
     def verify(self, cmd: c.Verify, d: Decision) -> None:
         """R20, and R21 unless a leak test must come first: verified, callback window opens."""
         self._begin("verify", cmd.step, d)
+        if d.actor.id != self.submitted_to:
+            self._refuse_rule(
+                cmd.step, f"the order was handed to {self.submitted_to}, who must verify it"
+            )
         self._emit(
             self.Verified, d, supervisor_signature_ref=cmd.supervisor_signature_ref,
             result_notified_to=list(cmd.result_notified_to),
@@ -884,27 +932,53 @@ class Repair(Aggregate):
             category=category.value, leak_test_result=leak_test_result,
         )  # fmt: skip
 
+    def _appointment_served_from(self, source: RepairState) -> datetime | None:
+        """The agreed time a dispatch from ``source`` serves, if any.
+
+        A re-dispatch serves the rescheduled time; the first dispatch (also after a quote)
+        serves the resident's preferred time; a revisit or a rework has none of its own.
+        """
+        if source is RepairState.RESCHEDULED:
+            return self.rescheduled_to
+        if source in (RepairState.LOGGED, RepairState.QUOTE_ACCEPTED):
+            return self.appointment
+        return None
+
     def _promised_arrival(
-        self, command: str, given: datetime | None, accepted_at: datetime, d: Decision
+        self,
+        command: str,
+        given: datetime | None,
+        accepted_at: datetime,
+        appointment: datetime | None,
+        d: Decision,
     ) -> datetime:
         """The promised arrival: as given, or T07 before an appointment, or T06 after 接单."""
         if given is not None:
             if given < accepted_at:
                 self._refuse_rule(command, "the promised arrival cannot be before the dispatch")
             return given
-        appointment = self.rescheduled_to if self.state is RepairState.RESCHEDULED else None
-        appointment = appointment or (self.appointment if self.dispatch_count == 0 else None)
         if appointment is not None and appointment - d.rules.appointment_lead > accepted_at:
             return appointment - d.rules.appointment_lead
         return accepted_at + d.rules.asap_arrival
 
     def _shift_end(self, d: Decision) -> datetime | None:
-        """When the acting notifier's shift ends, as a moment after ``d.at`` (T13)."""
-        if d.actor.shift_end is None:
+        """The end of the acting notifier's current (or just finished) shift (T13).
+
+        A day shift (start before end) ends today, even if that is already past: a notifier
+        working late is after her shift. A night shift (start after end) that began this
+        evening ends tomorrow morning. Without a shift start, the next end is taken.
+        """
+        person = d.actor
+        if person.shift_end is None:
             return None
         local = d.at.astimezone(d.zone)
-        end = datetime.combine(local.date(), d.actor.shift_end, tzinfo=d.zone)
-        return end if end > local else end + timedelta(days=1)
+        today_end = datetime.combine(local.date(), person.shift_end, tzinfo=d.zone)
+        start = person.shift_start
+        if start is None:
+            return today_end if today_end > local else today_end + timedelta(days=1)
+        if start < person.shift_end or local.time() < start:
+            return today_end
+        return today_end + timedelta(days=1)
 
     def _member(self, command: str, person_id: str, field: str, d: Decision) -> Person:
         """The organisation's person with this id, or a :class:`RuleViolation` naming ``field``."""

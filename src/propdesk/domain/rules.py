@@ -10,16 +10,16 @@ numbers the repair lifecycle itself needs to decide.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from propdesk.domain.validated import ValidatedConfig
 from propdesk.domain.values import RepairCategory
 
 
-class RepairRules(BaseModel):
+class RepairRules(ValidatedConfig):
     """Numbers and switches that decide repair steps."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     asap_arrival: timedelta = Field(default=timedelta(minutes=10), gt=timedelta(0))
     """T06: for an item the resident wants done as soon as possible, arrive within 10 minutes
@@ -37,7 +37,7 @@ class RepairRules(BaseModel):
     redispatch_lead: timedelta = Field(default=timedelta(minutes=30), ge=timedelta(0))
     """T14: re-dispatch 30 minutes before a rescheduled visit (S0:L15 §4.1.2.7)."""
 
-    callback_days: dict[RepairCategory, int] = Field(
+    callback_days: dict[RepairCategory, Annotated[int, Field(ge=0, le=366)]] = Field(
         default_factory=lambda: {
             RepairCategory.SAFETY_FACILITY: 2,
             RepairCategory.LEAK: 3,

@@ -112,8 +112,19 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Money = Annotated[Decimal, Field(ge=Decimal(0), max_digits=12, decimal_places=2)]
 """An amount in yuan, never negative, to the fen."""
 
-Moment = AwareDatetime
-"""A point in time with its zone. A naive datetime is refused."""
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2999
+
+
+def _check_moment(value: datetime) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        msg = f"a time must fall in the years {EARLIEST_YEAR}–{LATEST_YEAR}"
+        raise ValueError(msg)
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_check_moment)]
+"""A point in time with its zone, in a plausible range. A naive datetime is refused."""
 
 _CN_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
 _CN_LANDLINE = re.compile(r"^(?:\+?86)?0\d{2,3}\d{7,8}$")

@@ -40,6 +40,8 @@ class CommandReceipt(Aggregate):
         last_version: int
         state: str
         events: list[str]
+        fingerprint: str
+        """A digest of the command's data: a retry must ask for the same thing."""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.command_id = self.command_id
@@ -49,6 +51,7 @@ class CommandReceipt(Aggregate):
             aggregate.last_version = self.last_version
             aggregate.state = self.state
             aggregate.events = self.events
+            aggregate.fingerprint = self.fingerprint
 
     def __init__(self) -> None:
         """Nothing to do: the ``Recorded`` event's ``apply`` sets every field."""
@@ -60,6 +63,7 @@ class CommandReceipt(Aggregate):
     last_version: int
     state: str
     events: list[str]
+    fingerprint: str
 
     @classmethod
     def record(
@@ -72,6 +76,7 @@ class CommandReceipt(Aggregate):
         last_version: int,
         state: str,
         events: list[str],
+        fingerprint: str,
         at: Any,
     ) -> CommandReceipt:
         """A new receipt for a command that has just been decided."""
@@ -86,4 +91,5 @@ class CommandReceipt(Aggregate):
             last_version=last_version,
             state=state,
             events=events,
+            fingerprint=fingerprint,
         )

@@ -1,0 +1,271 @@
+"""The ``propdesk`` command line, run in-process and once as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import structlog
+
+from propdesk import DatabaseNotInitialised, open_desk
+from propdesk.cli.main import main
+from propdesk.testing import sample_organisation
+
+HISTORY_COMMAND = re.compile(r"propdesk history (\S+) --db (\S+)")
+SAMPLE_TOML = Path(__file__).parents[2] / "src/propdesk/data/sample_estate.toml"
+
+
+@pytest.fixture(autouse=True)
+def _reset_logging():
+    yield
+    structlog.reset_defaults()
+
+
+@pytest.fixture
+def url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+@pytest.fixture
+def demo_url(url, capsys) -> str:
+    """A database the demo has filled with 20 repairs."""
+    assert main(["demo", "--repairs", "20", "--db", url]) == 0
+    capsys.readouterr()
+    return url
+
+
+def ticket_ids(url: str) -> list[str]:
+    with open_desk(url, organisations=[sample_organisation()]) as desk:
+        return [str(ticket) for ticket in desk.ticket_ids()]
+
+
+def owner_phone(url: str, ticket: str) -> str:
+    with open_desk(url, organisations=[sample_organisation()]) as desk:
+        return desk.view(next(t for t in desk.ticket_ids() if str(t) == ticket)).owner.phone
+
+
+def fails_with(capsys, argv: list[str], message: str) -> None:
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert lines == [lines[0]]
+    assert lines[0].startswith("propdesk: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in captured.err
+
+
+# ------------------------------------------------------------------------------ demo
+
+
+def test_demo_prints_the_day_report_with_history_commands_that_work(url, capsys):
+    assert main(["demo", "--repairs", "20", "--db", url]) == 0
+    out = capsys.readouterr().out
+    for heading in ("Repairs logged", "Where tickets stand", "Paths taken", "Service levels"):
+        assert heading in out
+    assert "Arrivals on time" in out
+    assert "Commands per second" in out
+    commands = HISTORY_COMMAND.findall(out)
+    assert 2 <= len(commands) <= 3
+    ticket, printed_url = commands[0]
+    assert printed_url == url
+    assert ticket in ticket_ids(url)
+
+    assert main(["history", ticket, "--db", printed_url]) == 0
+    history = capsys.readouterr().out
+    assert "Logged" in history
+    assert "Dispatched" in history
+
+
+def test_demo_report_counts_what_the_database_holds(url, capsys):
+    assert main(["demo", "--repairs", "12", "--seed", "3", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert len(ticket_ids(url)) == 12
+    total_line = next(line for line in out.splitlines() if "all channels" in line)
+    assert re.findall(r"\d+", total_line)[-1] == "12"
+
+
+def test_demo_refuses_a_given_database_that_already_holds_tickets(demo_url, capsys):
+    fails_with(capsys, ["demo", "--repairs", "3", "--db", demo_url], "already holds tickets")
+    assert len(ticket_ids(demo_url)) == 20
+
+
+def test_demo_recreates_its_own_default_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--repairs", "3"]) == 0
+    assert main(["demo", "--repairs", "4", "--seed", "9"]) == 0
+    out = capsys.readouterr().out
+    assert "--db sqlite:///propdesk-demo.db" in out
+    assert len(ticket_ids("sqlite:///propdesk-demo.db")) == 4
+
+
+def test_demo_on_another_estate(tmp_path, url, capsys):
+    toml = SAMPLE_TOML.read_text("utf-8").replace('"cuiyuan"', '"lanting"')
+    toml = toml.replace("翠苑花园管理处", "兰亭苑管理处")
+    path = tmp_path / "lanting.toml"
+    path.write_text(toml, "utf-8")
+    assert main(["demo", "--repairs", "5", "--db", url, "--organisation", str(path)]) == 0
+    assert "兰亭苑管理处 (lanting)" in capsys.readouterr().out
+
+
+def test_demo_with_a_broken_organisation_file_fails_cleanly(tmp_path, url, capsys):
+    path = tmp_path / "broken.toml"
+    path.write_text("estate = 'x'\n[[people]]\nid = 1\n", "utf-8")
+    fails_with(
+        capsys, ["demo", "--db", url, "--organisation", str(path)], "not a valid organisation"
+    )
+
+
+def test_demo_rejects_a_non_positive_number_of_repairs(capsys):
+    assert main(["demo", "--repairs", "0"]) == 2
+    assert "must be at least 1" in capsys.readouterr().err
+
+
+def test_verbose_logs_each_command_on_stderr_and_quiet_does_not(url, tmp_path, capsys):
+    assert main(["demo", "--repairs", "2", "--db", url]) == 0
+    assert "command applied" not in capsys.readouterr().err
+    other = f"sqlite:///{tmp_path / 'verbose.db'}"
+    assert main(["demo", "-v", "--repairs", "2", "--db", other]) == 0
+    assert "command applied" in capsys.readouterr().err
+
+
+def test_the_console_script_runs_the_demo(tmp_path, monkeypatch, capsys):
+    script = shutil.which("propdesk") or str(Path(sys.executable).parent / "propdesk")
+    done = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [script, "demo", "--repairs", "20"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Paths taken" in done.stdout
+    assert done.stderr == ""
+    printed = HISTORY_COMMAND.search(done.stdout)
+    assert printed is not None
+    monkeypatch.chdir(tmp_path)
+    argv = shlex.split(printed.group(0))
+    assert main(argv[1:]) == 0
+    assert "Logged" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------ history
+
+
+def test_history_redacts_personal_data_unless_asked(demo_url, capsys):
+    ticket = ticket_ids(demo_url)[0]
+    phone = owner_phone(demo_url, ticket)
+    assert main(["history", ticket, "--db", demo_url]) == 0
+    out = capsys.readouterr().out
+    assert phone not in out
+    assert "owner_phone=***" in out
+    assert main(["history", ticket, "--db", demo_url, "--show-personal-data"]) == 0
+    assert phone in capsys.readouterr().out
+
+
+def test_history_accepts_a_unique_prefix(demo_url, capsys):
+    ids = ticket_ids(demo_url)
+    ticket = ids[0]
+    prefix = next(
+        ticket[:n] for n in range(4, 36) if sum(t.startswith(ticket[:n]) for t in ids) == 1
+    )
+    assert main(["history", prefix, "--db", demo_url]) == 0
+    assert f"Ticket {ticket}" in capsys.readouterr().out
+
+
+def test_history_as_json(demo_url, capsys):
+    ticket = ticket_ids(demo_url)[0]
+    assert main(["history", ticket, "--db", demo_url, "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert entries[0]["event"] == "Logged"
+    assert entries[0]["payload"]["personal_data"] == {"owner_name": "***", "owner_phone": "***"}
+    assert [e["version"] for e in entries] == list(range(1, len(entries) + 1))
+
+
+def test_history_of_an_ambiguous_prefix_fails(demo_url, capsys):
+    ids = ticket_ids(demo_url)
+    shared = next(c for c in "0123456789abcdef" if sum(t.startswith(c) for t in ids) > 1)
+    fails_with(capsys, ["history", shared, "--db", demo_url], "ambiguous")
+
+
+def test_history_of_an_unknown_ticket_fails(demo_url, capsys):
+    fails_with(
+        capsys, ["history", "00000000-0000-4000-8000-000000000000", "--db", demo_url], "no ticket"
+    )
+    unused = next(p for p in ("ffffff", "eeeeee", "dddddd") if not any(
+        t.startswith(p) for t in ticket_ids(demo_url)
+    ))  # fmt: skip
+    fails_with(capsys, ["history", unused, "--db", demo_url], "no ticket id starts with")
+    fails_with(capsys, ["history", "not-an-id", "--db", demo_url], "not a ticket id")
+
+
+def test_history_on_a_missing_database_file_fails_without_creating_it(tmp_path, capsys):
+    missing = tmp_path / "missing.db"
+    fails_with(capsys, ["history", "abc", "--db", f"sqlite:///{missing}"], "does not exist")
+    assert not missing.exists()
+
+
+def test_history_on_an_uninitialised_database_says_to_run_db_init(tmp_path, capsys):
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    fails_with(capsys, ["history", "abc", "--db", f"sqlite:///{empty}"], "propdesk db init")
+
+
+# ------------------------------------------------------------------------------ db init
+
+
+def test_db_init_makes_a_database_open_desk_accepts(url, capsys):
+    with pytest.raises(DatabaseNotInitialised):
+        open_desk(url, organisations=[sample_organisation()])
+    assert main(["db", "init", "--db", url]) == 0
+    assert "Created the propdesk tables" in capsys.readouterr().out
+    with open_desk(url, organisations=[sample_organisation()]) as desk:
+        assert list(desk.ticket_ids()) == []
+    assert main(["db", "init", "--db", url]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_db_init_reads_the_database_url_from_the_environment(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "from-env.db"
+    monkeypatch.setenv("PROPDESK_DATABASE_URL", f"sqlite:///{path}")
+    assert main(["db", "init"]) == 0
+    assert str(path) in capsys.readouterr().out
+    open_desk(f"sqlite:///{path}", organisations=[sample_organisation()]).close()
+
+
+def test_db_init_with_an_unsupported_url_fails_in_one_line(capsys):
+    fails_with(capsys, ["db", "init", "--db", "mysql://localhost/desk"], "unsupported database URL")
+
+
+def test_db_needs_a_chore(capsys):
+    assert main(["db"]) == 2
+    assert "init" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ lifecycle
+
+
+def test_lifecycle_prints_the_mermaid_diagram(capsys):
+    assert main(["lifecycle"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("stateDiagram-v2")
+    assert "DISPATCHED --> REFUSED: refuse" in out
+
+
+def test_lifecycle_as_a_table(capsys):
+    assert main(["lifecycle", "--format", "table"]) == 0
+    out = capsys.readouterr().out
+    assert "confirm_no_staff" in out
+    assert "project_manager" in out
+    assert "stateDiagram" not in out
+
+
+def test_help_exits_zero(capsys):
+    assert main(["--help"]) == 0
+    assert "demo" in capsys.readouterr().out
+    assert main(["demo", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "deleting it first" in help_text
+    assert "refuses one that does" in help_text
