@@ -71,6 +71,7 @@ class BareRepair(Aggregate):
         dispatch_count: int
         top_of_chain: bool
         owner_contacted_beforehand: bool
+        appointment: datetime | None
 
     class Refused(Event):
         """As ``Repair.Refused``."""
@@ -134,6 +135,7 @@ class BareRepair(Aggregate):
         outcome: str
         customer_signature_ref: str
         fee: Decimal
+        fee_outstanding: Decimal
         fee_status: str
         waste_removed: bool
 

@@ -10,8 +10,8 @@ tickets and brings the ticket back to it.
 * A long ticket is the same prefix followed by the revisit loop until it holds exactly
   ``long_events`` events; ``blocks`` blocks are then measured on it, so its measured commands
   run at ``long_events`` … ``long_events + 5 * blocks - 1`` events. Ten blocks from 500 span
-  one whole snapshot interval (50 events): a cold load then replays 0 to 49 events after the
-  latest snapshot, evenly, and the command that reaches version 550 also takes a snapshot,
+  two whole snapshot intervals (25 events each): a cold load then replays 0 to 24 events after
+  the latest snapshot, evenly, and the commands that reach versions 525 and 550 take snapshots,
   as one command in fifty does in real use.
 
 Short and long blocks alternate (and swap order every other time) so that noise hits both.

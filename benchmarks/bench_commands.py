@@ -48,6 +48,7 @@ from _throughput import (
     check_payloads,
     measure_throughput,
 )
+from propdesk.persistence.store import SNAPSHOT_INTERVAL
 
 THROUGHPUT_TARGET = 0.80
 """propdesk's throughput must be at least this share of the like-for-like bare peer's."""
@@ -211,7 +212,8 @@ def header_lines(args: argparse.Namespace, settings: Settings, backends: list[st
 OPTIONS = (
     (
         f"  propdesk     open_desk() defaults: AGGREGATE_CACHE_MAXSIZE={PROPDESK_CACHE_SIZE},"
-        " snapshots of Repair every 50 events; ManualClock; structlog filtered at WARNING;"
+        f" snapshots of Repair every {SNAPSHOT_INTERVAL} events; ManualClock; structlog filtered"
+        " at WARNING;"
         " no command_id"
     ),
     (

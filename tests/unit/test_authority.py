@@ -28,7 +28,7 @@ from helpers import (
 
 from propdesk.domain import commands as c
 from propdesk.domain.authority import AUTHORITY
-from propdesk.domain.errors import UnauthorisedActor
+from propdesk.domain.errors import RuleViolation, UnauthorisedActor
 from propdesk.domain.repair import Repair
 from propdesk.testing import new_repair
 
@@ -118,7 +118,11 @@ def test_only_the_people_the_seeds_name_may_take_each_step(step):
     allowed, refused = set(), set()
 
     for person in sorted(EVERYONE):
-        ticket = given(*READY[step])
+        ready = READY[step]
+        if step == "verify" and person in EXPECTED_ACTORS[step]:
+            # each supervisor verifies the orders handed to them (R19/R20)
+            ready = [*path_to(S.COMPLETED), make(c.Submit, supervisor=person)]
+        ticket = given(*ready)
         command = make(COMMAND_CLASSES[step], actor=person)
         if person in EXPECTED_ACTORS[step]:
             events = when(ticket, command)
@@ -246,3 +250,25 @@ def test_the_desk_stores_no_ticket_logged_by_someone_who_may_not_log(desk, actor
         desk.execute(new_repair(actor=actor, ticket_id=TICKET))
 
     assert list(desk.ticket_ids()) == []
+
+
+def test_only_the_supervisor_handed_the_order_verifies_it():
+    ticket = given(*path_to(S.COMPLETED), make(c.Submit, supervisor="sup-chen"))
+
+    error = when_rejected(ticket, make(c.Verify, actor="sup-wang"), RuleViolation)
+
+    assert "handed to sup-chen" in error.rule
+    then_events = when(ticket, make(c.Verify, actor="sup-chen"))
+    assert [type(event).__name__ for event in then_events] == ["Verified", "CallbackOpened"]
+
+
+def test_a_supervisor_who_did_the_repair_cannot_take_his_own_order():
+    ticket = given(
+        log(), make(c.Dispatch, acceptor="sup-wang"), make(c.ReportArrival, actor="sup-wang"),
+        make(c.StartRepair, actor="sup-wang"), make(c.Complete, actor="sup-wang"),
+    )  # fmt: skip
+
+    error = when_rejected(ticket, make(c.Submit, actor="sup-wang", supervisor="sup-wang"),
+                          RuleViolation)  # fmt: skip
+
+    assert "did the repair" in error.rule

@@ -156,3 +156,55 @@ def test_importing_propdesk_loads_neither_sqlalchemy_nor_the_scheduler():
 def test_a_naive_test_clock_is_refused():
     with pytest.raises(p.InvalidCommand):
         ManualClock(datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose
+
+
+def test_a_command_id_reused_with_different_data_is_invalid(desk: p.Desk):
+    ticket = desk.execute(new_repair()).ticket_id
+    first = p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang", command_id="d")
+    desk.execute(first)
+    changed = first.model_copy(update={"acceptor": "tech-liu"})
+    with pytest.raises(p.InvalidCommand, match="different data"):
+        desk.execute(changed)
+    assert desk.view(ticket).acceptor == "tech-zhang"
+
+
+def test_a_clock_that_returns_a_naive_time_is_a_configuration_error():
+    class NaiveClock:
+        def now(self) -> datetime:
+            return datetime(2026, 11, 23, 9, 0)  # noqa: DTZ001 - naive on purpose
+
+    desk = in_memory_desk(clock=NaiveClock())
+    with pytest.raises(p.ConfigurationError, match="naive"):
+        desk.execute(new_repair())
+    assert list(desk.ticket_ids()) == []
+
+
+def test_environment_variables_cannot_redirect_a_desk(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    p.init_schema(url)
+    monkeypatch.setenv("PROPDESK_PERSISTENCE_MODULE", "eventsourcing.popo")
+    monkeypatch.setenv("PERSISTENCE_MODULE", "eventsourcing.popo")
+    with p.open_desk(url, organisations=[sample_organisation()]) as first:
+        ticket = first.execute(new_repair()).ticket_id
+    with p.open_desk(url, organisations=[sample_organisation()]) as second:
+        assert second.view(ticket).state is p.RepairState.LOGGED
+
+
+def test_a_missing_sqlite_file_is_not_created_by_opening_it(tmp_path):
+    path = tmp_path / "absent.db"
+    with pytest.raises(p.DatabaseNotInitialised):
+        p.open_desk(f"sqlite:///{path}", organisations=[sample_organisation()])
+    assert not path.exists()
+
+
+def test_a_database_failing_under_a_reader_is_a_typed_error(tmp_path):
+    import sqlite3  # noqa: PLC0415 - only this test breaks a database by hand
+
+    path = tmp_path / "desk.db"
+    p.init_schema(f"sqlite:///{path}")
+    with p.open_desk(f"sqlite:///{path}", organisations=[sample_organisation()]) as desk:
+        ticket = desk.execute(new_repair()).ticket_id
+        with sqlite3.connect(path) as connection:
+            connection.execute("DROP TABLE stored_events")
+        with pytest.raises(p.StoreUnavailable, match="cannot read"):
+            desk.history(ticket)

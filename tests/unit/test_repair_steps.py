@@ -385,7 +385,10 @@ def _day(offset: int, hour: int, minute: int = 0):
             "desk-huang", _day(0, 9, 5), _day(1, 10), "after_shift", _day(0, 18), id="day-tomorrow"
         ),
         pytest.param(
-            "night-xu", _day(0, 22), _day(1, 7), "same_day", _day(1, 8), id="night-past-midnight"
+            "night-xu", _day(0, 22), _day(0, 23), "same_day", _day(1, 8), id="night-before-midnight"
+        ),
+        pytest.param(
+            "night-xu", _day(0, 22), _day(1, 7), "after_shift", _day(1, 8), id="night-past-midnight"
         ),
         pytest.param(
             "night-xu", _day(0, 22), _day(1, 9), "after_shift", _day(1, 8), id="night-next-morning"
@@ -442,13 +445,6 @@ def test_a_reschedule_books_the_person_named_for_the_appointment():
     then_recorded(events, Repair.Rescheduled, appointment_with="tech-liu")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: Repair._shift_end rolls a day notifier working past 18:00 onto the "
-    "next day's shift end, so a next-morning time is labelled same_day and is not entered "
-    "into the scheduling software (乐天软件)",
-)
 def test_a_day_notifier_working_late_books_the_next_morning_after_her_shift():
     ticket = given_state(S.RESCHEDULE_NEGOTIATION)
 
@@ -493,12 +489,6 @@ def test_arrival_is_checked_against_the_promised_time(arrival, on_time, minutes_
     then_state(ticket, S.ON_SITE, arrived_at=arrival, arrived_on_time=on_time)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: an arrival seconds after the promised minute is recorded as "
-    "on_time=False with minutes_late=0; the two fields contradict each other",
-)
 def test_an_arrival_is_late_exactly_when_it_is_late_by_some_minutes():
     ticket = given_state(S.DISPATCHED)
 
@@ -836,13 +826,6 @@ def test_a_fee_settled_on_a_later_day_is_not_same_day():
     then_recorded(events, Repair.FeeSettled, same_day=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: Completed.apply overwrites fee_amount, so a free rework completion "
-    "(fee 0) wipes out an unpaid 80 yuan fee while fee_status stays 'due'; finance can then "
-    "only book 0 yuan",
-)
 def test_a_free_rework_keeps_the_unpaid_fee_due():
     second_round = (make(c.Dispatch), make(c.ReportArrival), make(c.StartRepair))
     ticket = given(*path_to(S.REWORK), *second_round)
@@ -866,7 +849,8 @@ def test_a_satisfied_repair_with_its_fee_settled_closes():
     then(events, Repair.Closed)
     then_recorded(events, Repair.Closed, actor="cs-he", remarks="回访满意")
     then_state(ticket, S.CLOSED, closed_at=T0 + timedelta(days=1), close_reason="回访满意")
-    assert allowed_commands(ticket.state) == ()
+    assert allowed_commands(ticket.state) == ("hand_over_fee", "settle_fee")
+    when_rejected(ticket, make(c.HandOverFee, amount=FEE), RuleViolation)
 
 
 def test_a_repair_closes_only_after_its_fee_is_settled():
@@ -888,6 +872,20 @@ def test_a_company_may_close_before_settlement_when_its_rules_allow():
     then_state(ticket, S.CLOSED, fee_status=FeeStatus.DUE)
 
 
+@covers("hand_over_fee", S.CLOSED)
+@covers("settle_fee", S.CLOSED)
+def test_a_fee_left_open_at_closing_is_still_settled_afterwards():
+    rules = RepairRules(close_requires_fee_settlement=False)
+    ticket = given(*path_to(S.CALLED_BACK), make(c.Close), rules=rules)
+
+    handed = when(ticket, make(c.HandOverFee, amount=FEE), rules=rules)
+    settled = when(ticket, make(c.SettleFee, receipt_no="R-late-1"), rules=rules)
+
+    then(handed, Repair.FeeHandedOver)
+    then_recorded(settled, Repair.FeeSettled, amount=FEE, receipt_no="R-late-1")
+    then_state(ticket, S.CLOSED, fee_status=FeeStatus.SETTLED)
+
+
 def test_a_free_repair_closes_without_any_settlement():
     ticket = given(log(paid=False), *path_to(S.IN_REPAIR)[1:], make(c.Complete, fee=Decimal(0)),
                    make(c.Submit), make(c.Verify), make(c.RecordCallback))  # fmt: skip
@@ -898,13 +896,6 @@ def test_a_free_repair_closes_without_any_settlement():
     then_state(ticket, S.CLOSED, fee_status=FeeStatus.NOT_CHARGED)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: escalating (R6) ignores the resident's appointment; the superior is "
-    "promised for 10 minutes after the escalation instead of 5 minutes before the "
-    "appointment, although the first acceptor was (T07)",
-)
 def test_escalating_an_appointment_keeps_arrival_five_minutes_before_it():
     appointment = T0 + timedelta(hours=5)
     ticket = given(log(appointment=appointment), make(c.Dispatch), make(c.Refuse))

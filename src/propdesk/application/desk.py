@@ -122,7 +122,7 @@ class Desk:
             "ticket_id": str(ticket_id), "step": command.step, "actor": command.actor,
             "command_id": command_id,
         }  # fmt: skip
-        fingerprint = _fingerprint(command)
+        fingerprint = _fingerprint(command) if command.command_id is not None else ""
         for attempt in range(1, self._retries + 2):
             if command.command_id is not None:
                 earlier = self._receipt(command.command_id)

@@ -123,7 +123,7 @@ class RepairView(BaseModel):
             channel=ticket.channel,
             scope=ticket.scope,
             category=ticket.category,
-            unit=ticket.unit,
+            unit=REDACTED if redact_personal_data else ticket.unit,
             description=ticket.description,
             owner=owner,
             in_price_list=ticket.in_price_list,
@@ -186,6 +186,7 @@ class HistoryEntry(BaseModel):
         payload = {k: v for k, v in vars(event).items() if k not in _COMMON_FIELDS}
         if redact_personal_data and "personal_data" in payload:
             payload["personal_data"] = dict.fromkeys(payload["personal_data"], REDACTED)
+            payload["unit"] = REDACTED  # an address identifies a household (seed-spec §7.1)
         return cls(
             version=event.originator_version,
             event=type(event).__name__,

@@ -102,7 +102,15 @@ class InvalidCommand(PropdeskError, ValueError):  # noqa: N818 - a domain name
 
 
 class ConfigurationError(PropdeskError, ValueError):
-    """An organisation, rule set or database URL is not usable as given."""
+    """An organisation, rule set or database URL is not usable as given.
+
+    Attributes:
+        problems: one line per invalid field, ``field: message``, when a model was invalid.
+    """
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
 
 
 class ConcurrencyConflict(PropdeskError):  # noqa: N818 - a domain name

@@ -126,5 +126,7 @@ class Organisation(ValidatedConfig):
         try:
             return cls.model_validate(data)
         except ConfigurationError as error:
-            problems = str(error).removeprefix(f"invalid {cls.__name__}: ")
-            raise ConfigurationError(f"{source} is not a valid organisation: {problems}") from None
+            raise ConfigurationError(
+                f"{source} is not a valid organisation: {'; '.join(error.problems)}",
+                error.problems,
+            ) from None

@@ -7,18 +7,31 @@ go through the same translation, so a caller never sees a raw pydantic ``Validat
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from propdesk.domain.errors import ConfigurationError, InvalidCommand, PropdeskError
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 
 def _problems(error: ValidationError) -> list[str]:
-    return [
-        f"{'.'.join(str(part) for part in item['loc']) or '(top)'}: {item['msg']}"
-        for item in error.errors(include_url=False)
-    ]
+    """One ``field: message`` line per failure, reaching into nested propdesk models.
+
+    A nested model (an owner inside a command, a person inside an organisation) reports its
+    own typed error, which pydantic wraps; its problems are lifted out under the outer field.
+    """
+    problems: list[str] = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"])
+        inner = (item.get("ctx") or {}).get("error")
+        if isinstance(inner, InvalidCommand | ConfigurationError) and inner.problems:
+            problems.extend(f"{where}.{p}" if where else p for p in inner.problems)
+        else:
+            problems.append(f"{where or '(top)'}: {item['msg']}")
+    return problems
 
 
 class Validated(BaseModel):
@@ -48,7 +61,11 @@ class Validated(BaseModel):
         except ValidationError as error:
             raise cls._translate(error) from None
 
-    _kind: ClassVar[str] = "input"
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, validated again (pydantic's own copy skips that)."""
+        del deep  # every field is immutable, so a copy is always as good as a deep one
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        return type(self)(**(data | dict(update or {})))
 
     @classmethod
     def _translate(cls, error: ValidationError) -> PropdeskError:
@@ -60,4 +77,5 @@ class ValidatedConfig(Validated):
 
     @classmethod
     def _translate(cls, error: ValidationError) -> PropdeskError:
-        return ConfigurationError(f"invalid {cls.__name__}: " + "; ".join(_problems(error)))
+        problems = _problems(error)
+        return ConfigurationError(f"invalid {cls.__name__}: " + "; ".join(problems), problems)
