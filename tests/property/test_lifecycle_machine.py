@@ -204,10 +204,14 @@ GOOD: dict[str, Callable[[Move], c.Command]] = {
         customer_signature_ref="sig-o",
         fee=_fee(m),
     ),
-    "submit": lambda m: c.Submit(ticket_id=m.id, actor=m.acceptor, supervisor=m.pick(SUPERVISORS)),
+    "submit": lambda m: c.Submit(
+        ticket_id=m.id,
+        actor=m.acceptor,
+        supervisor=m.pick([s for s in SUPERVISORS if s != m.ticket.completed_by]),
+    ),
     "verify": lambda m: c.Verify(
         ticket_id=m.id,
-        actor=m.pick(SUPERVISORS),
+        actor=m.ticket.submitted_to or "",
         supervisor_signature_ref="sig-v",
         result_notified_to=("客服部",),
     ),
