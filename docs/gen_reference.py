@@ -71,7 +71,10 @@ HEADER = (
 _EVENTSOURCING_FIELDS = {
     "originator_id": "The ticket's id (a column of the stored event, not part of its JSON).",
     "originator_version": "The ticket's version after this event: 1, 2, 3, ... (a column).",
-    "timestamp": "When the step happened: the command's `at`, or the desk clock's time.",
+    "timestamp": (
+        "When the step happened: the command's `at`, or the desk clock's time (raised to the "
+        "ticket's previous step if the clock reads earlier)."
+    ),
     "originator_topic": "The aggregate class's topic; only on the event that creates it.",
 }
 

@@ -384,7 +384,8 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(rnd=st.randoms(use_true_random=False))
     def take_the_next_step_on_the_oldest_open_ticket(self, rnd):
         for ticket in self.logged:
-            if self.desk.view(ticket).allowed_steps:
+            # a CLOSED ticket still allows the fee steps, but has nothing left to do once paid
+            if viable_steps(self.desk.load(ticket), self.desk.view(ticket).allowed_steps):
                 self.advance(ticket, rnd)
                 return
 

@@ -221,3 +221,11 @@ def test_commands_read_from_data_raise_invalid_command(how):
     error = invalid(getattr(c.HandOverFee, how), payload)
 
     assert "amount" in fields_named(error)
+
+
+@pytest.mark.parametrize("number", [5, 1_763_888_400.0])
+def test_a_number_is_not_taken_for_a_time(number):
+    error = invalid(c.Close, ticket_id=TICKET, actor="cs-he", at=number)
+
+    assert fields_named(error) == {"at"}
+    assert "not a number" in error.problems[0]

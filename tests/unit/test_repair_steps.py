@@ -914,3 +914,11 @@ def test_every_transition_of_the_lifecycle_table_has_a_test():
 
     assert table - COVERED == set(), "transitions without a test"
     assert COVERED - table == set(), "tests claim transitions the table does not have"
+
+
+def test_once_nobody_holds_the_job_no_escalation_level_is_shown():
+    negotiating = given(*to_project_manager(), make(c.ConfirmNoStaff, actor="pm-li"))
+    revisiting = given_state(S.AWAITING_REVISIT)
+
+    for ticket in (negotiating, revisiting):
+        then_state(ticket, ticket.state, acceptor=None, level=0, top_of_chain=False)

@@ -392,7 +392,7 @@ def open_desk(
         rules: the repair rules; the seeds' values by default.
         retries: how often to decide again after a concurrent change before giving up.
         cache_size: tickets kept in memory between commands (0 turns the cache off).
-        snapshot_interval: events between snapshots; 50 by default.
+        snapshot_interval: events between snapshots; 25 by default.
 
     Raises:
         ConfigurationError: the URL is not usable.

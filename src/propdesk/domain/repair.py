@@ -255,6 +255,8 @@ class Repair(Aggregate):
             aggregate.status = RepairState.RESCHEDULE_NEGOTIATION.value
             aggregate.acceptor = None
             aggregate.acceptor_name = None
+            aggregate.level = 0
+            aggregate.top_of_chain = False
 
     class OwnerComplained(Event):
         """R8: the owner complained while a new time was negotiated; staff were sent to talk."""
@@ -341,6 +343,8 @@ class Repair(Aggregate):
             aggregate.status = RepairState.AWAITING_REVISIT.value
             aggregate.acceptor = None
             aggregate.acceptor_name = None
+            aggregate.level = 0
+            aggregate.top_of_chain = False
 
     class ItemAmended(Event):
         """R15: the actual item and its charge standard, written on the 维修单."""
@@ -851,9 +855,8 @@ class Repair(Aggregate):
 
     def record_leak_test(self, cmd: c.RecordLeakTest, d: Decision) -> None:
         """R21 for leaks: the leak test (试漏) starts the callback window (T29)."""
+        # Only a leak repair waits in VERIFIED: verify opens every other callback at once.
         self._begin("open_callback", cmd.step, d)
-        if self.category != RepairCategory.LEAK:
-            self._refuse_rule(cmd.step, "only a leak repair has a leak test")
         self._open_callback(d, leak_test_result=cmd.result)
 
     def record_callback(self, cmd: c.RecordCallback, d: Decision) -> None:

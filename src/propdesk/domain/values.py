@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -123,7 +123,15 @@ def _check_moment(value: datetime) -> datetime:
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_check_moment)]
+def _not_a_number(value: object) -> object:
+    # pydantic would read a number as Unix seconds; a desk's times are never given that way.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        msg = "a time must be a datetime or an ISO 8601 string with its offset, not a number"
+        raise ValueError(msg)  # noqa: TRY004 - pydantic turns ValueError into a field problem
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_check_moment)]
 """A point in time with its zone, in a plausible range. A naive datetime is refused."""
 
 _CN_MOBILE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$")
