@@ -11,10 +11,13 @@ Open a desk, log a repair (报修), and drive it through its life::
 Every name below is public and stable; everything else may change.
 """
 
+from propdesk.application.calendars import china_calendar, load_calendar_overrides
 from propdesk.application.clock import Clock, SystemClock
 from propdesk.application.configuration import load_organisation
 from propdesk.application.desk import Desk, open_desk
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
+from propdesk.domain.calendar import WorkingCalendar
+from propdesk.domain.calendar_years import CalendarYearUnknown, YearSchedule
 from propdesk.domain.commands import (
     AcceptQuote,
     AmendItem,
@@ -80,6 +83,7 @@ __all__ = [
     "LIFECYCLE",
     "AcceptQuote",
     "AmendItem",
+    "CalendarYearUnknown",
     "Channel",
     "CheckArrival",
     "Clock",
@@ -138,8 +142,12 @@ __all__ = [
     "UnauthorisedActor",
     "UnknownTicket",
     "Verify",
+    "WorkingCalendar",
+    "YearSchedule",
     "__version__",
+    "china_calendar",
     "init_schema",
+    "load_calendar_overrides",
     "load_organisation",
     "open_desk",
 ]
