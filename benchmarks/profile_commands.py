@@ -53,15 +53,15 @@ def _key(function: Callable[..., Any]) -> Key:
 
 def parts() -> list[tuple[str, Key]]:
     """Each reported part: its label and the function whose cumulative time it is."""
-    from eventsourcing.postgres import PostgresApplicationRecorder  # noqa: PLC0415
+    from eventsourcing.postgres import PostgresApplicationRecorder  # noqa: PLC0415 - only when profiling PostgreSQL
 
     return [
         ("desk.execute (the whole command)", _key(Desk.execute)),
-        ("  receipt lookup (command_id only)", _key(Desk._receipt)),  # noqa: SLF001
-        ("  decide, with the load", _key(Desk._decide)),  # noqa: SLF001
+        ("  receipt lookup (command_id only)", _key(Desk._receipt)),  # noqa: SLF001 - profiling private steps by name
+        ("  decide, with the load", _key(Desk._decide)),  # noqa: SLF001 - profiling private steps by name
         ("    load: Repository.get", _key(Repository.get)),
         ("      copy.deepcopy of the cached aggregate", _key(copy.deepcopy)),
-        ("      reconstruct on a cache miss", _key(Repository._reconstruct_aggregate)),  # noqa: SLF001
+        ("      reconstruct on a cache miss", _key(Repository._reconstruct_aggregate)),  # noqa: SLF001 - profiling private steps by name
         ("    Aggregate.trigger_event", _key(Aggregate.trigger_event)),
         ("  Application.save", _key(Application.save)),
         ("    SQLite commit", SQLITE_COMMIT),
@@ -82,7 +82,7 @@ def counting_recorder_calls() -> Iterator[Counter[str]]:
     Each call is one database round-trip (a transaction). Only outermost calls count, so an
     override calling its base class's method counts once.
     """
-    from eventsourcing import postgres, sqlite  # noqa: PLC0415
+    from eventsourcing import postgres, sqlite  # noqa: PLC0415 - recorders to count calls on
 
     counts: Counter[str] = Counter()
     depth = threading.local()

@@ -80,7 +80,7 @@ def resolve_ticket(desk: Desk, given: str) -> UUID:
     if not matches:
         raise CliError(f"no ticket id starts with {given!r} in {desk.url}")
     if len(matches) > 1:
-        shown = ", ".join(str(m) for m in matches[:3]) + (", ..." if len(matches) > 3 else "")  # noqa: PLR2004
+        shown = ", ".join(str(m) for m in matches[:3]) + (", ..." if len(matches) > 3 else "")  # noqa: PLR2004 - show three matches
         raise CliError(f"{given!r} is ambiguous: {len(matches)} tickets start with it ({shown})")
     return matches[0]
 

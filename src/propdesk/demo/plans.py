@@ -165,7 +165,7 @@ def _plan(rng: random.Random, cast: Cast, arrival: datetime, twist: Twist) -> Pl
             phone=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
         ),
         technician=rng.choice(cast.technicians).id,
-        paid=household and (not item.in_price_list or rng.random() < 0.75),  # noqa: PLR2004
+        paid=household and (not item.in_price_list or rng.random() < 0.75),  # noqa: PLR2004 - most household work is paid
         appointment=_pick_appointment(rng, cast, arrival, twist),
         seed=rng.getrandbits(64),
     )

@@ -148,7 +148,7 @@ class Story(Visits):
         opens = self.cast.local(day, CALLBACK_HOURS[0].hour, CALLBACK_HOURS[0].minute)
         at = self.after(0, 8 * 60, since=opens)
         unhappy = self.plan.twist is Twist.UNHAPPY_CALLBACK and (
-            self.reworks == 0 or (self.reworks == 1 and self.rng.random() < 0.2)  # noqa: PLR2004
+            self.reworks == 0 or (self.reworks == 1 and self.rng.random() < 0.2)  # noqa: PLR2004 - a second rework is rare
         )
         actor = self.cast.callback_staff.id
         if unhappy:

@@ -28,7 +28,7 @@ _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 """English day names, independent of the process's locale (``%A`` is not)."""
 
 
-class CalendarYearUnknown(PropdeskError, LookupError):  # noqa: N818 - a domain name
+class CalendarYearUnknown(PropdeskError, LookupError):
     """The calendar was asked about a date in a year it has no holiday data for.
 
     Such a year is never counted as an ordinary week: the State Council moves days every

@@ -18,7 +18,7 @@ class PropdeskError(Exception):
     """Base class of every error propdesk raises on purpose."""
 
 
-class IllegalStep(PropdeskError):  # noqa: N818 - a domain name, not a generic error
+class IllegalStep(PropdeskError):
     """The step is not allowed from the ticket's current state.
 
     Attributes:
@@ -37,7 +37,7 @@ class IllegalStep(PropdeskError):  # noqa: N818 - a domain name, not a generic e
         )
 
 
-class RuleViolation(PropdeskError):  # noqa: N818 - a domain name
+class RuleViolation(PropdeskError):
     """The step is legal from this state, but a seed rule forbids it with these data.
 
     Examples: dispatching an item outside the price list before its cost review, a second
@@ -52,7 +52,7 @@ class RuleViolation(PropdeskError):  # noqa: N818 - a domain name
         super().__init__(f"cannot {step} in state {state}: {rule}")
 
 
-class UnknownTicket(PropdeskError, LookupError):  # noqa: N818 - a domain name
+class UnknownTicket(PropdeskError, LookupError):
     """No ticket with this id has been stored."""
 
     def __init__(self, ticket_id: object) -> None:
@@ -60,7 +60,7 @@ class UnknownTicket(PropdeskError, LookupError):  # noqa: N818 - a domain name
         super().__init__(f"no ticket with id {ticket_id}")
 
 
-class TicketAlreadyExists(PropdeskError):  # noqa: N818 - a domain name
+class TicketAlreadyExists(PropdeskError):
     """A different command already logged a ticket with this id."""
 
     def __init__(self, ticket_id: object) -> None:
@@ -68,7 +68,7 @@ class TicketAlreadyExists(PropdeskError):  # noqa: N818 - a domain name
         super().__init__(f"ticket {ticket_id} already exists (logged by a different command)")
 
 
-class UnauthorisedActor(PropdeskError, PermissionError):  # noqa: N818 - a domain name
+class UnauthorisedActor(PropdeskError, PermissionError):
     """The acting person may not take this step (seed-spec §7.2)."""
 
     def __init__(self, actor: str, step: str, reason: str) -> None:
@@ -78,7 +78,7 @@ class UnauthorisedActor(PropdeskError, PermissionError):  # noqa: N818 - a domai
         super().__init__(f"{actor} may not {step}: {reason}")
 
 
-class InvalidCommand(PropdeskError, ValueError):  # noqa: N818 - a domain name
+class InvalidCommand(PropdeskError, ValueError):
     """The command's data are malformed (empty unit, bad phone, negative fee, naive time...).
 
     Attributes:
@@ -113,7 +113,7 @@ class ConfigurationError(PropdeskError, ValueError):
         super().__init__(message)
 
 
-class ConcurrencyConflict(PropdeskError):  # noqa: N818 - a domain name
+class ConcurrencyConflict(PropdeskError):
     """Another writer kept changing the ticket; the command gave up after its retries."""
 
     def __init__(self, ticket_id: object, attempts: int) -> None:
@@ -125,7 +125,7 @@ class ConcurrencyConflict(PropdeskError):  # noqa: N818 - a domain name
         )
 
 
-class DatabaseNotInitialised(PropdeskError):  # noqa: N818 - a domain name
+class DatabaseNotInitialised(PropdeskError):
     """The event store's tables do not exist yet."""
 
     def __init__(self, url: str) -> None:

@@ -46,7 +46,7 @@ class Validated(BaseModel):
             raise self._translate(error) from None
 
     @classmethod
-    def model_validate(cls, obj: Any, **options: Any) -> Self:  # noqa: ANN401
+    def model_validate(cls, obj: Any, **options: Any) -> Self:  # noqa: ANN401 - pydantic's signature
         """Validates ``obj``; raises propdesk's typed error instead of pydantic's."""
         try:
             return super().model_validate(obj, **options)
@@ -54,7 +54,7 @@ class Validated(BaseModel):
             raise cls._translate(error) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes, **options: Any) -> Self:  # type: ignore[override]  # noqa: ANN401
+    def model_validate_json(cls, json_data: str | bytes, **options: Any) -> Self:  # type: ignore[override]  # noqa: ANN401 - as above
         """Validates JSON; raises propdesk's typed error instead of pydantic's."""
         try:
             return super().model_validate_json(json_data, **options)

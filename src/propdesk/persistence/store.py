@@ -31,7 +31,7 @@ _MISSING_TABLE_MARKERS = ("no such table", "does not exist", "undefinedtable")
 A = TypeVar("A")
 
 
-class StoreUnavailable(PropdeskError):  # noqa: N818 - a domain name
+class StoreUnavailable(PropdeskError):
     """The database could not be reached or answered with an error."""
 
 
