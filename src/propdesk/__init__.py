@@ -13,7 +13,7 @@ Every name below is public and stable; everything else may change.
 
 from propdesk.application.calendars import china_calendar, load_calendar_overrides
 from propdesk.application.clock import Clock, SystemClock
-from propdesk.application.configuration import load_organisation
+from propdesk.application.configuration import default_policy, load_organisation, load_policy
 from propdesk.application.desk import Desk, open_desk
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
 from propdesk.domain.calendar import WorkingCalendar
@@ -66,6 +66,7 @@ from propdesk.domain.errors import (
 from propdesk.domain.lifecycle import LIFECYCLE, RepairState
 from propdesk.domain.organisation import Organisation, Person
 from propdesk.domain.rules import RepairRules
+from propdesk.domain.sla_policy import Goal, GoalClock, Policy
 from propdesk.domain.values import (
     Channel,
     ContactChannel,
@@ -104,6 +105,8 @@ __all__ = [
     "DoorAnswered",
     "Escalate",
     "FeeStatus",
+    "Goal",
+    "GoalClock",
     "HandOverFee",
     "HistoryEntry",
     "IllegalStep",
@@ -115,6 +118,7 @@ __all__ = [
     "OwnerContact",
     "OwnerView",
     "Person",
+    "Policy",
     "PropdeskError",
     "Quote",
     "RecordCallback",
@@ -146,8 +150,10 @@ __all__ = [
     "YearSchedule",
     "__version__",
     "china_calendar",
+    "default_policy",
     "init_schema",
     "load_calendar_overrides",
     "load_organisation",
+    "load_policy",
     "open_desk",
 ]

@@ -1,12 +1,50 @@
-"""Loading an estate's configuration from files: the IO the pure domain leaves to its caller."""
+"""Loading configuration from files (organisations, SLA policies): the IO the domain leaves out."""
 
 from __future__ import annotations
 
 import tomllib
+from functools import cache
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.organisation import Organisation
+from propdesk.domain.sla_policy import Policy
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"cannot read {what} file {path}: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"{path} is not valid TOML: {error}") from error
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Loads an SLA policy (a company's profile) from a TOML file.
+
+    Raises:
+        ConfigurationError: the file is missing or unreadable, is not TOML, or is not a valid
+            policy; the message names the file and every invalid field.
+    """
+    source = Path(path)
+    data = _read_toml(source, "policy")
+    try:
+        return Policy.model_validate(data)
+    except ConfigurationError as error:
+        problems = "; ".join(error.problems)
+        raise ConfigurationError(
+            f"{source} is not a valid policy: {problems}", error.problems
+        ) from None
+
+
+@cache
+def default_policy() -> Policy:
+    """The seeds' own time limits (``propdesk/data/sla_seeds.toml``)."""
+    text = resources.files("propdesk.data").joinpath("sla_seeds.toml").read_text("utf-8")
+    return Policy.model_validate(tomllib.loads(text))
 
 
 def load_organisation(path: str | Path) -> Organisation:
@@ -17,10 +55,4 @@ def load_organisation(path: str | Path) -> Organisation:
             valid organisation.
     """
     source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigurationError(f"cannot read organisation file {source}: {error}") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigurationError(f"{source} is not valid TOML: {error}") from error
-    return Organisation.from_mapping(data, source=str(source))
+    return Organisation.from_mapping(_read_toml(source, "organisation"), source=str(source))

@@ -1,0 +1,239 @@
+"""SLA policy as versioned data: the goals a ticket's steps must meet, and how each is timed.
+
+A :class:`Goal` names the event that starts it, the events that stop (meet) it, optional pause
+and resume events, and how its due time is reckoned: elapsed time, calendar days, working days
+or working time (in a :class:`~propdesk.domain.calendar.WorkingCalendar`), the end of the
+start day (当天), or a lead before a time the start event carries (an appointment). A
+:class:`Policy` is a named, numbered set of goals; a company's profile is loaded from a file
+and validated here (issue 3). Due times are computed by :meth:`Goal.due`, a pure function of
+the start time, the start event's fields and the calendar: the desk will compute them while
+deciding and store them on events, so replay never recomputes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from propdesk.domain.errors import InvalidCommand
+from propdesk.domain.repair import Repair
+from propdesk.domain.validated import ValidatedConfig
+from propdesk.domain.values import Role, ShortText
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from propdesk.domain.calendar import WorkingCalendar
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
+"""A goal's or policy's name: lower case, digits and underscores."""
+
+SeedRule = Annotated[str, StringConstraints(pattern=r"^T\d{2}[a-z]?$")]
+"""A time-limit number from seed-spec §4, such as ``T34``."""
+
+FieldValue = str | int | bool | None
+
+REPAIR_EVENTS: frozenset[str] = frozenset(
+    name
+    for name, value in vars(Repair).items()
+    if isinstance(value, type)
+    and issubclass(value, Repair.Event)
+    and name not in {"Event", "Created"}
+)
+"""Events a repair goal may name: the repair aggregate's own."""
+
+COMPLAINT_EVENTS: frozenset[str] = frozenset(
+    {
+        "ComplaintReceived", "ComplaintClassified", "ComplaintRouted", "CustomerContacted",
+        "PlanApproved", "AnswerGiven", "DeferredWithExpectedDate", "ComplaintResolved",
+        "ResultReportedToComplainant", "OverdueEscalated", "ComplaintClosed",
+    }
+)  # fmt: skip
+"""Events a complaint goal may name: the design catalogue of seed-spec §3.4, which the
+complaint aggregate (issue 3) takes as its event names."""
+
+EVENTS_OF: dict[str, frozenset[str]] = {"repair": REPAIR_EVENTS, "complaint": COMPLAINT_EVENTS}
+
+
+class GoalClock(StrEnum):
+    """How a goal's due time is reckoned from its start."""
+
+    ELAPSED = "elapsed"
+    """``duration`` of wall time (minutes and hours limits: T04, T06, T08, T33, T38, T42)."""
+    CALENDAR_DAYS = "calendar_days"
+    """``days`` calendar days, at the same local time (天/日: T28–T30, T36, T37, T39, T41)."""
+    WORKING_DAYS = "working_days"
+    """Close of business on the ``days``-th working day after the start (工作日: T34)."""
+    WORKING_TIME = "working_time"
+    """``duration`` of business hours on working days."""
+    END_OF_DAY = "end_of_day"
+    """Midnight at the end of the start's local day (当天/当日: T22, T35, T44)."""
+    BEFORE_ANCHOR = "before_anchor"
+    """``lead`` before a time the start event carries in its field ``anchor`` (T07, T14)."""
+
+
+_NEEDS: dict[GoalClock, frozenset[str]] = {
+    GoalClock.ELAPSED: frozenset({"duration"}),
+    GoalClock.CALENDAR_DAYS: frozenset({"days"}),
+    GoalClock.WORKING_DAYS: frozenset({"days"}),
+    GoalClock.WORKING_TIME: frozenset({"duration"}),
+    GoalClock.END_OF_DAY: frozenset(),
+    GoalClock.BEFORE_ANCHOR: frozenset({"anchor", "lead"}),
+}
+_CLOCK_FIELDS = frozenset({"duration", "days", "anchor", "lead"})
+
+
+class Goal(ValidatedConfig):
+    """One time limit: what starts and stops it, how it is timed, and who hears of a miss."""
+
+    name: Slug
+    title: ShortText
+    seed: SeedRule
+    source: ShortText
+    """The seed lines the limit comes from, as seed-spec cites them (``S0:L137 ①``)."""
+    ticket: Literal["repair", "complaint"]
+    starts_on: ShortText
+    """The event that starts the goal; a new start restarts a running goal."""
+    when: dict[str, tuple[FieldValue, ...]] = Field(default_factory=dict)
+    """Start only if each named field of the start event holds one of the listed values."""
+    unless: tuple[str, ...] = ()
+    """Start only if these fields of the start event hold nothing (an ASAP job has no
+    appointment, T06)."""
+    stops_on: tuple[ShortText, ...] = Field(min_length=1)
+    """Events that meet the goal."""
+    pauses_on: tuple[ShortText, ...] = ()
+    resumes_on: tuple[ShortText, ...] = ()
+    clock: GoalClock
+    duration: timedelta | None = Field(default=None, gt=timedelta(0))
+    days: int | None = Field(default=None, ge=1, le=366)
+    anchor: str | None = None
+    lead: timedelta | None = Field(default=None, ge=timedelta(0))
+    or_by: str | None = None
+    """A field of the start event with the resident's own deadline; the earlier one wins."""
+    warn_at: float = Field(default=0.75, gt=0, lt=1)
+    """The share of the time allowed after which a warning is due."""
+    notify: tuple[Role, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        problems = self._clock_problems() + self._event_problems() + self._field_problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _clock_problems(self) -> list[str]:
+        needed = _NEEDS[self.clock]
+        given = {name for name in _CLOCK_FIELDS if getattr(self, name) is not None}
+        problems = [f"clock {self.clock} needs {name}" for name in sorted(needed - given)]
+        problems += [f"clock {self.clock} takes no {name}" for name in sorted(given - needed)]
+        return problems
+
+    def _event_problems(self) -> list[str]:
+        known = EVENTS_OF[self.ticket]
+        named = [self.starts_on, *self.stops_on, *self.pauses_on, *self.resumes_on]
+        problems = [
+            f"{event} is not a {self.ticket} event" for event in named if event not in known
+        ]
+        if bool(self.pauses_on) != bool(self.resumes_on):
+            problems.append("pauses_on and resumes_on go together")
+        return problems
+
+    def _field_problems(self) -> list[str]:
+        if self.ticket != "repair" or self.starts_on not in REPAIR_EVENTS:
+            return []  # complaint events are checked when the complaint aggregate names them
+        event_class = getattr(Repair, self.starts_on)
+        fields = set(event_class.__dataclass_fields__)
+        optional = (self.anchor, self.or_by)
+        named = [*self.when, *self.unless, *(f for f in optional if f is not None)]
+        return [f"{self.starts_on} has no field {name}" for name in named if name not in fields]
+
+    def starts(self, event_name: str, fields: Mapping[str, object]) -> bool:
+        """Whether an event with this name and these fields starts the goal.
+
+        A goal timed before an anchor starts only when the event carries that time (an
+        appointment, say); without it there is nothing to be early for.
+        """
+        if event_name != self.starts_on:
+            return False
+        if self.clock is GoalClock.BEFORE_ANCHOR and fields.get(self.anchor or "") is None:
+            return False
+        if any(fields.get(name) is not None for name in self.unless):
+            return False
+        return all(fields.get(name) in allowed for name, allowed in self.when.items())
+
+    def due(
+        self, start: datetime, fields: Mapping[str, object], calendar: WorkingCalendar
+    ) -> datetime:
+        """When the goal is due, for a start at ``start`` by an event with ``fields``.
+
+        Raises:
+            CalendarYearUnknown: a working-day goal needs a year the calendar has no data for.
+            InvalidCommand: ``start`` is naive, or the anchor field holds no time.
+        """
+        due = self._due_by_clock(start, fields, calendar)
+        own = fields.get(self.or_by) if self.or_by is not None else None
+        return min(due, own) if isinstance(own, datetime) else due
+
+    def warning(self, start: datetime, due: datetime) -> datetime:
+        """When a warning is due: ``warn_at`` of the way from start to due."""
+        return start + (due - start) * self.warn_at
+
+    def _due_by_clock(
+        self, start: datetime, fields: Mapping[str, object], calendar: WorkingCalendar
+    ) -> datetime:
+        if self.clock is GoalClock.ELAPSED and self.duration is not None:
+            return start + self.duration
+        if self.clock is GoalClock.CALENDAR_DAYS and self.days is not None:
+            return calendar.add_calendar_days(start, self.days)
+        if self.clock is GoalClock.WORKING_DAYS and self.days is not None:
+            return calendar.add_working_days(start, self.days)
+        if self.clock is GoalClock.WORKING_TIME and self.duration is not None:
+            return calendar.add_working_time(start, self.duration)
+        if self.clock is GoalClock.END_OF_DAY:
+            local = start.astimezone(calendar.tz)
+            return datetime.combine(local.date(), time(0), tzinfo=calendar.tz) + timedelta(days=1)
+        anchored = fields.get(self.anchor or "")
+        if not isinstance(anchored, datetime) or self.lead is None:
+            raise InvalidCommand(self.name, [f"{self.anchor}: the start event holds no time"])
+        return anchored - self.lead
+
+
+class Policy(ValidatedConfig):
+    """A named, numbered set of goals: what a ticket is held to (a profile)."""
+
+    name: Slug
+    version: int = Field(ge=1)
+    """Raised on every change; a ticket keeps the version it started under."""
+    title: ShortText
+    goals: tuple[Goal, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [goal.name for goal in self.goals]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            msg = f"goals named twice: {', '.join(twice)}"
+            raise ValueError(msg)
+        return self
+
+    def goal(self, name: str) -> Goal:
+        """The goal with this name; ``KeyError`` if there is none."""
+        for goal in self.goals:
+            if goal.name == name:
+                return goal
+        raise KeyError(name)
+
+    def started_by(
+        self, ticket: str, event_name: str, fields: Mapping[str, object]
+    ) -> tuple[Goal, ...]:
+        """The goals an event of this ticket kind starts."""
+        return tuple(
+            goal for goal in self.goals if goal.ticket == ticket and goal.starts(event_name, fields)
+        )
+
+    def seeds(self) -> frozenset[str]:
+        """The seed-spec §4 rules the policy's goals carry."""
+        return frozenset(goal.seed for goal in self.goals)
