@@ -196,3 +196,10 @@ def test_a_company_profile_loads_from_a_file_and_errors_name_the_file(tmp_path):
 def test_the_goal_clocks_are_the_ones_the_seeds_need():
     used = {goal.clock for goal in default_policy().goals}
     assert used == set(GoalClock) - {GoalClock.WORKING_TIME}
+
+
+def test_a_goal_timed_before_an_appointment_needs_the_appointment(calendar):
+    goal = default_policy().goal("arrive_before_appointment")
+    assert not goal.starts("Dispatched", {"appointment": None})
+    with pytest.raises(p.InvalidCommand, match="appointment: the start event holds no time"):
+        goal.due(_at(2026, 11, 23, 9, 0), {}, calendar)
