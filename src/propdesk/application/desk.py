@@ -127,7 +127,7 @@ class Desk:
             if command.command_id is not None:
                 earlier = self._receipt(command.command_id)
                 if earlier is not None:
-                    return self._replay(earlier, command, ticket_id, fingerprint, log)
+                    return self._earlier_result(earlier, command, ticket_id, fingerprint, log)
             ticket, at = self._decide(command, ticket_id, command_id)
             first_version = ticket.version - len(ticket.pending_events) + 1
             events = [type(event).__name__ for event in ticket.pending_events]
@@ -227,7 +227,7 @@ class Desk:
             events = list(self._store.events.get(receipt_id(command_id), limit=1))
         return cast("CommandReceipt", replay(None, events)) if events else None
 
-    def _replay(
+    def _earlier_result(
         self,
         receipt: CommandReceipt,
         command: Command,

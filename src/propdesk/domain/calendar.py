@@ -26,11 +26,11 @@ from propdesk.domain.calendar_years import (
     SATURDAY,
     CalendarYearUnknown,
     YearSchedule,
-    check_zone,
     schedule_problems,
 )
 from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.validated import ValidatedConfig
+from propdesk.domain.values import ZoneName
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -46,7 +46,7 @@ class WorkingCalendar(ValidatedConfig):
     with :meth:`from_schedules`.
     """
 
-    zone: str = "Asia/Shanghai"
+    zone: ZoneName = "Asia/Shanghai"
     """The IANA time zone whose local dates and wall times the calendar counts in."""
     opening: time = time(9)
     """When business hours start on a working day, local time."""
@@ -58,11 +58,6 @@ class WorkingCalendar(ValidatedConfig):
     """Make-up working days (调休): Saturdays or Sundays that are working days."""
     years: frozenset[int] = Field(min_length=1)
     """The years whose holidays and make-up days the calendar holds."""
-
-    @field_validator("zone")
-    @classmethod
-    def _known_zone(cls, zone: str) -> str:
-        return check_zone(zone)
 
     @field_validator("opening", "closing")
     @classmethod

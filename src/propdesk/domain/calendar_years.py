@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 
@@ -76,16 +75,6 @@ def schedule_problems(holidays: frozenset[date], workdays: frozenset[date]) -> l
         for day in sorted(holidays & workdays)
     )
     return problems
-
-
-def check_zone(zone: str) -> str:
-    """``zone`` if it is an IANA time zone name; else a ``ValueError`` for pydantic to report."""
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        msg = f"unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)"
-        raise ValueError(msg) from None
-    return zone
 
 
 class YearSchedule(ValidatedConfig):

@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import time
 from functools import cached_property
 from typing import Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.validated import ValidatedConfig
-from propdesk.domain.values import PersonId, Role, ShortText
+from propdesk.domain.values import PersonId, Role, ShortText, ZoneName, listed_twice
 
 
 class Person(ValidatedConfig):
@@ -46,24 +45,14 @@ class Organisation(ValidatedConfig):
     estate: ShortText
     """The estate's id, written on every ticket it logs."""
     name: ShortText
-    zone: ShortText = "Asia/Shanghai"
+    zone: ZoneName = "Asia/Shanghai"
     """The estate's time zone; decides what 'the same day' means."""
     people: tuple[Person, ...] = Field(min_length=1)
-
-    @field_validator("zone")
-    @classmethod
-    def _known_zone(cls, zone: str) -> str:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            msg = f"unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)"
-            raise ValueError(msg) from None
-        return zone
 
     @model_validator(mode="after")
     def _check_lines(self) -> Self:
         ids = [person.id for person in self.people]
-        duplicates = sorted({pid for pid in ids if ids.count(pid) > 1})
+        duplicates = listed_twice(ids)
         if duplicates:
             msg = f"people listed twice: {', '.join(duplicates)}"
             raise ValueError(msg)

@@ -21,7 +21,7 @@ from pydantic import Field, StringConstraints, model_validator
 from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.repair import Repair
 from propdesk.domain.validated import ValidatedConfig
-from propdesk.domain.values import Role, ShortText
+from propdesk.domain.values import Role, ShortText, listed_twice
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -212,8 +212,7 @@ class Policy(ValidatedConfig):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
-        names = [goal.name for goal in self.goals]
-        twice = sorted({name for name in names if names.count(name) > 1})
+        twice = listed_twice(goal.name for goal in self.goals)
         if twice:
             msg = f"goals named twice: {', '.join(twice)}"
             raise ValueError(msg)

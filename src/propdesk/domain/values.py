@@ -10,10 +10,12 @@ import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime, timedelta
 
 
@@ -160,6 +162,28 @@ def _check_phone(value: str) -> str:
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_phone)]
 """A mainland China phone number, stored without separators."""
+
+
+def _check_zone(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"unknown time zone {zone!r} (use an IANA name such as Asia/Shanghai)"
+        raise ValueError(msg) from None
+    return zone
+
+
+ZoneName = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_zone)]
+"""An IANA time zone name, such as ``Asia/Shanghai``; an unknown one is refused."""
+
+
+def listed_twice(names: Iterable[str]) -> list[str]:
+    """The names that occur more than once, sorted: for "listed twice" validation errors."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for name in names:
+        (twice if name in seen else seen).add(name)
+    return sorted(twice)
 
 
 def minute_of(moment: datetime) -> datetime:
