@@ -25,6 +25,8 @@ from uuid import UUID
 
 import pytest
 
+from propdesk.application.calendars import china_calendar
+from propdesk.application.configuration import default_policy
 from propdesk.domain import commands as c
 from propdesk.domain.context import Decision
 from propdesk.domain.lifecycle import RepairState
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
+    from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation
 
 S = RepairState
@@ -139,14 +142,24 @@ def make(command_class: type[CommandT], **overrides: object) -> CommandT:
     return command_class(**fields)
 
 
+@functools.cache
+def _calendar() -> WorkingCalendar:
+    return china_calendar()
+
+
 def decision(
     actor: str,
     at: datetime,
     *,
     rules: RepairRules = DEFAULT_RULES,
     organisation: Organisation = ORG,
+    sla: bool = False,
 ) -> Decision:
-    """The decision the desk would build: the actor looked up in ``organisation``."""
+    """The decision the desk would build: the actor looked up in ``organisation``.
+
+    With ``sla`` the ticket runs on the SLA clock of the seeds' default policy; without it
+    (the default here) no goal events are recorded, so a test sees only the step's own.
+    """
     person = organisation.person(actor)
     if person is None:
         msg = f"{actor} is not in {organisation.estate}; use the desk to test strangers"
@@ -157,6 +170,8 @@ def decision(
         command_id=f"unit-{next(_command_ids)}",
         organisation=organisation,
         rules=rules,
+        policy=default_policy() if sla else None,
+        calendar=_calendar() if sla else None,
     )
 
 
@@ -166,10 +181,11 @@ def _apply(
     *,
     rules: RepairRules = DEFAULT_RULES,
     organisation: Organisation = ORG,
+    sla: bool = False,
 ) -> None:
     at = command.at or ticket.modified_on
     decide = getattr(ticket, command.step)
-    decide(command, decision(command.actor, at, rules=rules, organisation=organisation))
+    decide(command, decision(command.actor, at, rules=rules, organisation=organisation, sla=sla))
 
 
 def given(
@@ -177,20 +193,22 @@ def given(
     *steps: c.Command,
     rules: RepairRules = DEFAULT_RULES,
     organisation: Organisation = ORG,
+    sla: bool = False,
 ) -> Repair:
     """A ticket logged by ``first`` with ``steps`` applied; its pending events are collected."""
+    at = first.at or T0
     ticket = Repair.log(
-        TICKET, first, decision(first.actor, first.at or T0, rules=rules, organisation=organisation)
+        TICKET, first, decision(first.actor, at, rules=rules, organisation=organisation, sla=sla)
     )
     for step in steps:
-        _apply(ticket, step, rules=rules, organisation=organisation)
+        _apply(ticket, step, rules=rules, organisation=organisation, sla=sla)
     ticket.collect_events()
     return ticket
 
 
-def given_state(state: RepairState) -> Repair:
+def given_state(state: RepairState, *, sla: bool = False) -> Repair:
     """A ticket in ``state``, reached by the canonical path :func:`path_to`."""
-    return given(*path_to(state))
+    return given(*path_to(state), sla=sla)
 
 
 def when_logged(

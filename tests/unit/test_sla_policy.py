@@ -17,15 +17,14 @@ SEED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "domain" / "seed-sp
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 REQUIRED_BY_THE_ISSUE = {
-    "T04", "T06", "T07", "T08", "T14", "T22", "T28", "T29", "T30", "T33", "T34", "T35",
+    "T03", "T04", "T06", "T07", "T08", "T14", "T22", "T28", "T29", "T30", "T33", "T34", "T35",
     "T36", "T37", "T38", "T39", "T41", "T42", "T46",
 }  # fmt: skip
-"""Issue 3's list, less T03 and T16 (below, with the reasons)."""
+"""Issue 3's list, less T16 (below, with the reason)."""
 
 NOT_GOALS = {
     "T01": "a precision, kept by Dispatched.accepted_at (to the minute)",
     "T02": "no number: 'first, directly'",
-    "T03": "needs the time a request was received; Logged v2 with received_at comes next",
     "T05": "no number: 'immediately'",
     "T09": "the T06/T07 goals restart with the dispatch that follows an accepted quote",
     "T10": "the promised arrival is T06/T07",

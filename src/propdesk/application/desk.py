@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Self, cast
+from typing import TYPE_CHECKING, Literal, Self, cast
 from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
+from propdesk.application.calendars import china_calendar
 from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.configuration import default_policy
 from propdesk.application.views import CommandResult, HistoryEntry, RepairView
-from propdesk.domain.commands import Command, LogRepair, TicketCommand
+from propdesk.domain.commands import ChangePolicy, Command, LogRepair, TicketCommand
 from propdesk.domain.context import Decision
 from propdesk.domain.errors import (
     ConcurrencyConflict,
@@ -40,7 +42,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
     from datetime import datetime
 
+    from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation
+    from propdesk.domain.sla_policy import Policy
 
 _log = structlog.get_logger("propdesk.desk")
 
@@ -70,7 +74,12 @@ class Desk:
         clock: Clock | None = None,
         rules: RepairRules = DEFAULT_RULES,
         retries: int = DEFAULT_RETRIES,
+        policy: Policy | None = None,
+        policies: Iterable[Policy] = (),
+        calendar: WorkingCalendar | None = None,
     ) -> None:
+        if policy is not None and calendar is None:
+            raise ConfigurationError("an SLA policy needs a working calendar to time its goals")
         self._store = store
         self._config = config
         self._organisations: dict[str, Organisation] = {}
@@ -81,6 +90,14 @@ class Desk:
         self._clock: Clock = clock or SystemClock()
         self._rules = rules
         self._retries = retries
+        self._policy = policy
+        self._calendar = calendar
+        self._policies: dict[tuple[str, int], Policy] = {}
+        for known in (*policies, *([policy] if policy is not None else [])):
+            key = (known.name, known.version)
+            if self._policies.get(key, known) != known:
+                raise ConfigurationError(f"two different SLA policies are {key[0]} v{key[1]}")
+            self._policies[key] = known
 
     @property
     def url(self) -> str:
@@ -96,6 +113,32 @@ class Desk:
     def rules(self) -> RepairRules:
         """The repair rules the desk decides with."""
         return self._rules
+
+    @property
+    def policy(self) -> Policy | None:
+        """The SLA policy new tickets are pinned to; ``None`` runs no SLA clock."""
+        return self._policy
+
+    @property
+    def calendar(self) -> WorkingCalendar | None:
+        """The working calendar the SLA goals are timed in."""
+        return self._calendar
+
+    def policy_of(self, name: str, version: int) -> Policy:
+        """The SLA policy version a ticket is pinned to.
+
+        Raises:
+            ConfigurationError: the desk was not given that version; a desk must keep every
+                version its open tickets were pinned to.
+        """
+        found = self._policies.get((name, version))
+        if found is None:
+            known = ", ".join(f"{n} v{v}" for n, v in sorted(self._policies)) or "none"
+            raise ConfigurationError(
+                f"no SLA policy {name} v{version} is configured (known: {known}); "
+                "keep every version open tickets are pinned to"
+            )
+        return found
 
     # ------------------------------------------------------------------ commands
 
@@ -168,7 +211,7 @@ class Desk:
         at = command.at or self._now()
         if isinstance(command, LogRepair):
             estate = self._organisation_for_new(command)
-            decision = self._decision(command, estate, at, command_id)
+            decision = self._decision(command, estate, at, command_id, self._policy)
             return Repair.log(ticket_id, command, decision), at
         ticket = self._load(ticket_id)
         if command.at is None and at < ticket.modified_on:
@@ -179,19 +222,35 @@ class Desk:
                 f"ticket {ticket_id} belongs to estate {ticket.estate}, "
                 "which this desk does not serve"
             )
-        decision = self._decision(command, organisation, at, command_id)
+        decision = self._decision(
+            command, organisation, at, command_id, self._policy_for(ticket, command)
+        )
         getattr(ticket, command.step)(command, decision)
         return ticket, at
 
+    def _policy_for(self, ticket: Repair, command: Command) -> Policy | None:
+        """The policy a step on ``ticket`` is decided under: its pinned one, or the new one."""
+        if isinstance(command, ChangePolicy):
+            return self.policy_of(command.policy, command.version)
+        if ticket.policy_name is None or ticket.policy_version is None:
+            return None
+        return self.policy_of(ticket.policy_name, ticket.policy_version)
+
     def _decision(
-        self, command: Command, organisation: Organisation, at: datetime, command_id: str
+        self,
+        command: Command,
+        organisation: Organisation,
+        at: datetime,
+        command_id: str,
+        policy: Policy | None,
     ) -> Decision:
         actor = organisation.person(command.actor)
         if actor is None:
             raise UnauthorisedActor(
                 command.actor, command.step, f"not a member of estate {organisation.estate}"
             )
-        return Decision(actor, at, command_id, organisation, self._rules)
+        calendar = self._calendar if policy is not None else None
+        return Decision(actor, at, command_id, organisation, self._rules, policy, calendar)
 
     def _organisation_for_new(self, command: LogRepair) -> Organisation:
         if command.estate is None:
@@ -380,6 +439,9 @@ def open_desk(
     retries: int = DEFAULT_RETRIES,
     cache_size: int = 1000,
     snapshot_interval: int | None = None,
+    policy: Policy | None | Literal["default"] = "default",
+    policies: Iterable[Policy] = (),
+    calendar: WorkingCalendar | None = None,
 ) -> Desk:
     """Opens a desk on the database at ``url``.
 
@@ -393,10 +455,21 @@ def open_desk(
         retries: how often to decide again after a concurrent change before giving up.
         cache_size: tickets kept in memory between commands (0 turns the cache off).
         snapshot_interval: events between snapshots; 25 by default.
+        policy: the SLA policy new tickets are pinned to: the seeds' profile
+            (:func:`~propdesk.default_policy`) by default, or ``None`` for no SLA clock.
+        policies: earlier policy versions that stored tickets are still pinned to.
+        calendar: the working calendar goals are timed in; mainland China's
+            (:func:`~propdesk.china_calendar`) by default.
 
     Raises:
         ConfigurationError: the URL is not usable.
         DatabaseNotInitialised: run ``propdesk db init`` first.
     """
+    chosen = default_policy() if policy == "default" else policy
+    if chosen is not None and calendar is None:
+        calendar = china_calendar()
     store, config = open_store(url, cache_size=cache_size, snapshot_interval=snapshot_interval)
-    return Desk(store, config, organisations, clock=clock, rules=rules, retries=retries)
+    return Desk(
+        store, config, organisations, clock=clock, rules=rules, retries=retries,
+        policy=chosen, policies=policies, calendar=calendar,
+    )  # fmt: skip

@@ -72,6 +72,28 @@ AUTHORITY: dict[str, Authority] = {
 """Who may ask for each command, by command name."""
 
 
+TICKET_AUTHORITY: dict[str, Authority] = {
+    "record_goal_warning": Authority(
+        frozenset({Role.SLA_MONITOR, Role.CUSTOMER_SERVICE}), seed="T-any: S2 §6.4 限时承诺"
+    ),
+    "record_goal_breach": Authority(
+        frozenset({Role.SLA_MONITOR, Role.CUSTOMER_SERVICE}), seed="C11: S2 §6.4"
+    ),
+    "change_policy": Authority(
+        frozenset({Role.PROJECT_MANAGER}), seed="(design) an explicit, attributable change"
+    ),
+}
+"""Who may take the steps every ticket shares, in any state."""
+
+
+def authorise_ticket_step(command: str, actor: Person) -> None:
+    """Raises :class:`UnauthorisedActor` unless ``actor`` may take this shared ticket step."""
+    rule = TICKET_AUTHORITY[command]
+    if not rule.roles & actor.roles:
+        needed = " or ".join(sorted(role.value for role in rule.roles))
+        raise UnauthorisedActor(actor.id, command, f"needs the role {needed}")
+
+
 def authorise(command: str, actor: Person, acceptor: str | None) -> None:
     """Raises :class:`UnauthorisedActor` unless ``actor`` may ask for ``command``.
 

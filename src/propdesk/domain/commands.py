@@ -88,6 +88,8 @@ class LogRepair(Command):
     """Paid work (有偿) or free under warranty (保修期内); picks the register (S1:L396)."""
     appointment: Moment | None = None
     """The resident's preferred repair time (预约维修时间); ``None`` means as soon as possible."""
+    received_at: Moment | None = None
+    """When the request reached the desk, if it is recorded later; starts T03's 2 minutes."""
 
 
 class StartCostReview(TicketCommand):
@@ -349,3 +351,38 @@ REPAIR_COMMANDS: tuple[type[Command], ...] = (
     HandOverFee, SettleFee, Close,
 )  # fmt: skip
 """Every repair command, in lifecycle order."""
+
+
+# ---------------------------------------------------------------------- any ticket: the SLA clock
+
+
+class ChangePolicy(TicketCommand):
+    """Pin the ticket to another SLA policy version, with the reason (an explicit change)."""
+
+    step: ClassVar[str] = "change_policy"
+
+    policy: ShortText
+    version: int = Field(ge=1)
+    reason: Text
+
+
+class RecordGoalWarning(TicketCommand):
+    """Record that a running goal's warning threshold passed; a repeat is a no-op."""
+
+    step: ClassVar[str] = "record_goal_warning"
+
+    goal: ShortText
+    due_at: Moment
+    """The deadline the warning acts on; if the goal's deadline has changed since (a restart,
+    a pause), the warning is stale and a no-op."""
+
+
+class RecordGoalBreach(TicketCommand):
+    """Record that a running goal's due time passed; a repeat is a no-op."""
+
+    step: ClassVar[str] = "record_goal_breach"
+
+    goal: ShortText
+    due_at: Moment
+    """The deadline the breach acts on; if the goal's deadline has changed since (a restart,
+    a pause), the breach is stale and a no-op."""

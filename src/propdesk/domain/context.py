@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from datetime import date, datetime
 
+    from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation, Person
     from propdesk.domain.rules import RepairRules
+    from propdesk.domain.sla_policy import Policy
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,10 @@ class Decision:
     command_id: str
     organisation: Organisation
     rules: RepairRules
+    policy: Policy | None = None
+    """The SLA policy the ticket runs under (for a new ticket: the one it is pinned to)."""
+    calendar: WorkingCalendar | None = None
+    """The working calendar goals are timed in; needed whenever ``policy`` is given."""
 
     @cached_property
     def zone(self) -> ZoneInfo:

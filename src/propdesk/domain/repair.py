@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
 from propdesk.domain.authority import authorise
 from propdesk.domain.errors import RuleViolation
 from propdesk.domain.lifecycle import RepairState, check_step
+from propdesk.domain.ticket import Ticket
 from propdesk.domain.values import (
     FeeStatus,
     RepairCategory,
@@ -89,20 +90,40 @@ _BLANK_STEPS: dict[str, object] = {
 """What a newly logged ticket holds for every later step: nothing yet."""
 
 
-class Repair(Aggregate):
+class Repair(Ticket):
     """One repair request, from logging to closing (seed-spec §3.1)."""
 
-    class Event(Aggregate.Event):
-        """Fields every repair event carries besides its id, version and time."""
+    kind: ClassVar[str] = "repair"
+    class_version = 2
+    """The version of a snapshot's state: 2 added the SLA clock and ``received_at``."""
 
-        actor: str
-        """Who took the step (a person id in the estate's organisation)."""
-        command_id: str
-        """The command that produced the event."""
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before issue 3: no receipt time, no policy, no goals."""
+        state["received_at"] = None
+        state.update(Ticket.start_state())
+
+    GOAL_FACTS: ClassVar[dict[str, frozenset[str]]] = {"Escalated": frozenset({"appointment"})}
+    """An escalation serves the appointment of the dispatch it replaces."""
+
+    class Event(Ticket.Event):
+        """A repair event: ``actor`` and ``command_id`` besides its id, version and time."""
 
     class Logged(Event, Aggregate.Created):
-        """R1: the request was recorded (已登记)."""
+        """R1: the request was recorded (已登记).
 
+        Version 2 added ``received_at``; stored version 1 events load with ``None`` there.
+        """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not record when the request was received."""
+            state["received_at"] = None
+
+        received_at: datetime | None
+        """When the request reached the desk, if it was recorded later (T03: 2 minutes)."""
         estate: str
         channel: str
         scope: str
@@ -128,9 +149,11 @@ class Repair(Aggregate):
             aggregate.price_item = self.price_item
             aggregate.paid = self.paid
             aggregate.appointment = self.appointment
+            aggregate.received_at = self.received_at
             aggregate.first_responder = self.actor
             aggregate.logged_at = self.timestamp
             aggregate.__dict__.update(_BLANK_STEPS)
+            aggregate.__dict__.update(Ticket.start_state())
 
     class CostReviewStarted(Event):
         """R3: the supervisor took the order for a cost review (接单)."""
@@ -481,21 +504,6 @@ class Repair(Aggregate):
     def __init__(self) -> None:
         """Nothing to do: the ``Logged`` event's ``apply`` sets every field."""
 
-    def __deepcopy__(self, memo: dict[int, object]) -> Repair:
-        """A copy for the aggregate cache, made field by field.
-
-        Every field holds an immutable value (``str``, ``int``, ``bool``, ``Decimal``, aware
-        ``datetime``, ``None``) except ``personal_data`` and the pending events, which are
-        copied; ``tests/unit/test_repair_copy.py`` keeps that true. A generic deep copy would
-        walk every datetime and decimal and cost a fifth of a command.
-        """
-        copy = object.__new__(type(self))
-        copy.__dict__.update(self.__dict__)
-        copy.__dict__["personal_data"] = dict(self.personal_data)
-        copy.__dict__["_pending_events"] = list(self.pending_events)
-        memo[id(self)] = copy
-        return copy
-
     # The attributes ``apply`` assigns; declared for type checkers and readers.
     estate: str
     channel: str
@@ -508,6 +516,7 @@ class Repair(Aggregate):
     price_item: str | None
     paid: bool
     appointment: datetime | None
+    received_at: datetime | None
     first_responder: str
     logged_at: datetime
     status: str
@@ -562,7 +571,11 @@ class Repair(Aggregate):
         """R1: records a new request and returns the new ticket."""
         check_step("log", RepairState.NEW)
         authorise(cmd.step, d.actor, None)
-        return cls._create(
+        if cmd.received_at is not None and cmd.received_at > d.at:
+            raise RuleViolation(
+                cmd.step, RepairState.NEW.value, "received_at cannot be after the request is logged"
+            )
+        ticket = cls._create(
             cls.Logged,
             id=ticket_id,
             timestamp=d.at,
@@ -579,7 +592,12 @@ class Repair(Aggregate):
             price_item=cmd.price_item,
             paid=cmd.paid,
             appointment=cmd.appointment,
+            received_at=cmd.received_at,
         )
+        logged = ticket.pending_events[-1]
+        ticket._start_clock(d)  # noqa: SLF001 - the class deciding on its own new instance
+        ticket._track_goals(logged, d)  # noqa: SLF001 - as above
+        return ticket
 
     # ------------------------------------------------------------------ decide: R3–R5
 
@@ -922,11 +940,6 @@ class Repair(Aggregate):
                 f"a step cannot happen before it ({d.at.isoformat()})",
             )  # fmt: skip
 
-    def _emit(self, event_class: type[Repair.Event], d: Decision, **fields: Any) -> None:
-        self.trigger_event(
-            event_class, timestamp=d.at, actor=d.actor.id, command_id=d.command_id, **fields
-        )
-
     def _open_callback(self, d: Decision, *, leak_test_result: str | None) -> None:
         check_step("open_callback", self.state)
         category = RepairCategory(self.category)
@@ -995,5 +1008,8 @@ class Repair(Aggregate):
             needed = " or ".join(role.value for role in roles)
             self._refuse_rule(command, f"{person.id} is not a {needed}")
 
-    def _refuse_rule(self, command: str, rule: str) -> NoReturn:
-        raise RuleViolation(command, self.status, rule)
+    def goal_facts(self, event_name: str) -> dict[str, object]:
+        """An escalation's goals see the appointment of the round it serves."""
+        if event_name == "Escalated":
+            return {"appointment": self.round_appointment}
+        return {}

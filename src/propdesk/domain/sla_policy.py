@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.repair import Repair
@@ -35,6 +35,12 @@ SeedRule = Annotated[str, StringConstraints(pattern=r"^T\d{2}[a-z]?$")]
 """A time-limit number from seed-spec §4, such as ``T34``."""
 
 FieldValue = str | int | bool | None
+
+
+def _as_tuple(value: object) -> object:
+    """Lets a profile name one start event as a plain string."""
+    return (value,) if isinstance(value, str) else value
+
 
 REPAIR_EVENTS: frozenset[str] = frozenset(
     name
@@ -56,6 +62,17 @@ COMPLAINT_EVENTS: frozenset[str] = frozenset(
 complaint aggregate (issue 3) takes as its event names."""
 
 EVENTS_OF: dict[str, frozenset[str]] = {"repair": REPAIR_EVENTS, "complaint": COMPLAINT_EVENTS}
+
+
+def goal_facts(ticket: str, event: str) -> frozenset[str] | None:
+    """The facts a goal may test on this start event: its fields and any the ticket adds.
+
+    ``None`` when the event is unknown (reported elsewhere) or its fields are not known yet.
+    """
+    if ticket != "repair" or event not in REPAIR_EVENTS:
+        return None
+    fields = frozenset(getattr(Repair, event).__dataclass_fields__)
+    return fields | Repair.GOAL_FACTS.get(event, frozenset())
 
 
 class GoalClock(StrEnum):
@@ -95,8 +112,12 @@ class Goal(ValidatedConfig):
     source: ShortText
     """The seed lines the limit comes from, as seed-spec cites them (``S0:L137 ①``)."""
     ticket: Literal["repair", "complaint"]
-    starts_on: ShortText
-    """The event that starts the goal; a new start restarts a running goal."""
+    starts_on: Annotated[tuple[ShortText, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
+    """The events that start the goal (one name or a list); a new start restarts a running
+    goal as a new run."""
+    starts_at: str | None = None
+    """A time field of the start event the clock starts from, instead of the event's own time
+    (a request received before it was recorded, T03). Without it the goal does not start."""
     when: dict[str, tuple[FieldValue, ...]] = Field(default_factory=dict)
     """Start only if each named field of the start event holds one of the listed values."""
     unless: tuple[str, ...] = ()
@@ -133,7 +154,7 @@ class Goal(ValidatedConfig):
 
     def _event_problems(self) -> list[str]:
         known = EVENTS_OF[self.ticket]
-        named = [self.starts_on, *self.stops_on, *self.pauses_on, *self.resumes_on]
+        named = [*self.starts_on, *self.stops_on, *self.pauses_on, *self.resumes_on]
         problems = [
             f"{event} is not a {self.ticket} event" for event in named if event not in known
         ]
@@ -142,13 +163,14 @@ class Goal(ValidatedConfig):
         return problems
 
     def _field_problems(self) -> list[str]:
-        if self.ticket != "repair" or self.starts_on not in REPAIR_EVENTS:
-            return []  # complaint events are checked when the complaint aggregate names them
-        event_class = getattr(Repair, self.starts_on)
-        fields = set(event_class.__dataclass_fields__)
-        optional = (self.anchor, self.or_by)
+        optional = (self.anchor, self.or_by, self.starts_at)
         named = [*self.when, *self.unless, *(f for f in optional if f is not None)]
-        return [f"{self.starts_on} has no field {name}" for name in named if name not in fields]
+        problems = []
+        for event in self.starts_on:
+            facts = goal_facts(self.ticket, event)
+            if facts is not None:
+                problems += [f"{event} has no field {name}" for name in named if name not in facts]
+        return problems
 
     def starts(self, event_name: str, fields: Mapping[str, object]) -> bool:
         """Whether an event with this name and these fields starts the goal.
@@ -156,13 +178,22 @@ class Goal(ValidatedConfig):
         A goal timed before an anchor starts only when the event carries that time (an
         appointment, say); without it there is nothing to be early for.
         """
-        if event_name != self.starts_on:
+        if event_name not in self.starts_on:
             return False
         if self.clock is GoalClock.BEFORE_ANCHOR and fields.get(self.anchor or "") is None:
             return False
         if any(fields.get(name) is not None for name in self.unless):
             return False
         return all(fields.get(name) in allowed for name, allowed in self.when.items())
+
+    def start_time(self, event_time: datetime, fields: Mapping[str, object]) -> datetime | None:
+        """When the goal's clock starts for a start event at ``event_time`` with ``fields``:
+        the event's time, or the time in its ``starts_at`` field (``None`` if that is empty).
+        """
+        if self.starts_at is None:
+            return event_time
+        given = fields.get(self.starts_at)
+        return given if isinstance(given, datetime) else None
 
     def due(
         self, start: datetime, fields: Mapping[str, object], calendar: WorkingCalendar

@@ -35,6 +35,9 @@ class Role(StrEnum):
     """客服人员: makes callbacks (回访) and closes tickets."""
     FINANCE = "finance"
     """财务: books repair fees and issues receipts."""
+    SLA_MONITOR = "sla_monitor"
+    """客户服务中心管理员: urges every department to keep the time-limit commitment (限时承诺,
+    S2 §6.4) and records warnings and breaches; the SLA worker acts in this role."""
 
 
 class Channel(StrEnum):
