@@ -312,6 +312,7 @@ def _valid_field(command: type[c.Command], name: str, ticket_id: SearchStrategy[
             "price_item": st.none() | texts(10),
             "paid": st.booleans(),
             "appointment": st.none() | moments(),
+            "received_at": st.none() | moments(),
         }[name]
     if command is c.RecordCallback:
         return {
@@ -392,15 +393,25 @@ def trigger_of(entry: HistoryEntry) -> str:
     return EVENT_TRIGGERS[entry.event]
 
 
+CLOCK_EVENTS = frozenset(
+    {"PolicyPinned", "GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped", "GoalWarned",
+     "GoalBreached"}
+)  # fmt: skip
+"""The SLA clock's events (every ticket's, from ``Ticket``): not lifecycle steps."""
+
+
 def lifecycle_path(history: Iterable[HistoryEntry]) -> list[RepairState]:
     """The states a stored history passes through, from NEW, checked step by step.
 
+    The SLA clock's events are skipped: they record time, not a step of the lifecycle.
+
     Raises:
-        IllegalStep: two consecutive events are not a transition of the lifecycle table.
+        IllegalStep: two consecutive steps are not a transition of the lifecycle table.
     """
     states = [RepairState.NEW]
     for entry in history:
-        states.append(check_step(trigger_of(entry), states[-1]))
+        if entry.event not in CLOCK_EVENTS:
+            states.append(check_step(trigger_of(entry), states[-1]))
     return states
 
 

@@ -15,12 +15,14 @@ from propdesk.application.calendars import china_calendar, load_calendar_overrid
 from propdesk.application.clock import Clock, SystemClock
 from propdesk.application.configuration import default_policy, load_organisation, load_policy
 from propdesk.application.desk import Desk, open_desk
+from propdesk.application.goal_view import GoalState, GoalView
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
 from propdesk.domain.calendar import WorkingCalendar
 from propdesk.domain.calendar_years import CalendarYearUnknown, YearSchedule
 from propdesk.domain.commands import (
     AcceptQuote,
     AmendItem,
+    ChangePolicy,
     CheckArrival,
     Close,
     Command,
@@ -39,6 +41,8 @@ from propdesk.domain.commands import (
     OwnerContact,
     Quote,
     RecordCallback,
+    RecordGoalBreach,
+    RecordGoalWarning,
     RecordLeakTest,
     RecordOwnerComplaint,
     Refuse,
@@ -85,6 +89,7 @@ __all__ = [
     "AcceptQuote",
     "AmendItem",
     "CalendarYearUnknown",
+    "ChangePolicy",
     "Channel",
     "CheckArrival",
     "Clock",
@@ -107,6 +112,8 @@ __all__ = [
     "FeeStatus",
     "Goal",
     "GoalClock",
+    "GoalState",
+    "GoalView",
     "HandOverFee",
     "HistoryEntry",
     "IllegalStep",
@@ -122,6 +129,8 @@ __all__ = [
     "PropdeskError",
     "Quote",
     "RecordCallback",
+    "RecordGoalBreach",
+    "RecordGoalWarning",
     "RecordLeakTest",
     "RecordOwnerComplaint",
     "Refuse",

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from propdesk.application.desk import Desk, open_desk
@@ -27,7 +27,10 @@ from propdesk.domain.rules import DEFAULT_RULES, RepairRules
 from propdesk.domain.values import Channel, RepairCategory
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from propdesk.application.clock import Clock
+    from propdesk.domain.sla_policy import Policy
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MONDAY_MORNING = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
@@ -93,13 +96,21 @@ def in_memory_desk(
     organisations: list[Organisation] | None = None,
     clock: Clock | None = None,
     rules: RepairRules = DEFAULT_RULES,
+    policy: Policy | Literal["default"] | None = "default",
+    policies: Iterable[Policy] = (),
 ) -> Desk:
-    """A desk on an in-memory store, serving the sample estate unless told otherwise."""
+    """A desk on an in-memory store, serving the sample estate unless told otherwise.
+
+    Tickets run on the SLA clock of the seeds' default policy unless ``policy`` says
+    otherwise (``None``: no clock).
+    """
     return open_desk(
         "memory://",
         organisations=organisations or [sample_organisation()],
         clock=clock or ManualClock(),
         rules=rules,
+        policy=policy,
+        policies=policies,
     )
 
 

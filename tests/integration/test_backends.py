@@ -72,7 +72,7 @@ def test_stored_times_keep_their_instant_and_zone_offset(
 ):
     desk = open_backend_desk()
     ticket = desk.execute(new_repair()).ticket_id
-    [logged] = open_backend_desk(cache_size=0).history(ticket)
+    logged = open_backend_desk(cache_size=0).history(ticket)[0]
     assert logged.at == clock.now()
     assert logged.at.utcoffset() == timedelta(hours=8)
 
@@ -103,7 +103,7 @@ def test_a_retried_command_is_applied_once_even_from_another_process(
     replayed = second.execute(dispatch)
     assert replayed.replayed
     assert (replayed.version, replayed.events) == (applied.version, applied.events)
-    assert len(second.history(logged.ticket_id)) == 2
+    assert len(second.history(logged.ticket_id)) == applied.version
 
 
 def test_a_concurrent_change_is_decided_again_on_fresh_state(
@@ -129,8 +129,8 @@ def test_a_concurrent_change_is_decided_again_on_fresh_state(
         p.CheckArrival(ticket_id=ticket, actor="desk-huang", reporter_says_on_time=False)
     )
     assert len(calls) == 2
-    assert result.version == 5
     history = theirs.history(ticket)
+    assert result.version == len(history)
     assert [(e.event, e.actor) for e in history[-2:]] == [
         ("ArrivalChecked", "night-xu"), ("ArrivalChecked", "desk-huang"),
     ]  # fmt: skip
@@ -184,10 +184,10 @@ def test_a_long_ticket_loads_from_a_snapshot_equal_to_its_full_replay(
         clock.advance(hours=1)
         desk.execute(p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang"))
     snapshots = list(desk._store.snapshots.get(ticket))  # type: ignore[union-attr]
-    assert [s.originator_version for s in snapshots] == [10, 20]
     loaded = desk.load(ticket)
     replayed = desk.replay(ticket)
-    assert loaded.version == replayed.version == 27
+    assert loaded.version == replayed.version > 40
+    assert [s.originator_version for s in snapshots] == list(range(10, loaded.version, 10))
     assert {k: v for k, v in vars(loaded).items() if k != "_pending_events"} == {
         k: v for k, v in vars(replayed).items() if k != "_pending_events"
     }
@@ -200,9 +200,12 @@ def test_the_state_as_it_was_at_a_time_and_at_a_version(
     ticket = desk.execute(new_repair()).ticket_id
     logged_at = clock.now()
     clock.advance(minutes=3)
-    desk.execute(p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang"))
+    dispatched = desk.execute(
+        p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang")
+    )
     assert desk.view_at(ticket, at=logged_at + timedelta(minutes=2)).state is p.RepairState.LOGGED
-    assert desk.view_at(ticket, version=2).state is p.RepairState.DISPATCHED
+    view = desk.view_at(ticket, version=dispatched.version)
+    assert view.state is p.RepairState.DISPATCHED
     with pytest.raises(p.UnknownTicket):
         desk.view_at(ticket, at=logged_at - timedelta(seconds=1))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Literal, Self, cast
 from uuid import UUID, uuid4
 
@@ -316,8 +317,14 @@ class Desk:
     # ------------------------------------------------------------------ queries
 
     def view(self, ticket_id: UUID, *, redact_personal_data: bool = False) -> RepairView:
-        """The ticket as it stands now."""
-        return RepairView.of(self._load(ticket_id), redact_personal_data=redact_personal_data)
+        """The ticket as it stands now.
+
+        Its goals' state and time left are taken at the desk's clock (never before the
+        ticket's last step).
+        """
+        ticket = self._load(ticket_id)
+        now = max(self._now(), ticket.modified_on)
+        return RepairView.of(ticket, now=now, redact_personal_data=redact_personal_data)
 
     def view_at(
         self,
@@ -328,6 +335,8 @@ class Desk:
         redact_personal_data: bool = False,
     ) -> RepairView:
         """The ticket as it stood at a version, or at a time (its last step at or before it).
+
+        Its goals are shown as they stood at that time, or at that version's last step.
 
         Raises:
             UnknownTicket: no such ticket, or it did not exist yet at that time or version.
@@ -349,7 +358,7 @@ class Desk:
         ticket = self._load(ticket_id, version=version)
         if ticket.version != version:
             raise UnknownTicket(ticket_id)
-        return RepairView.of(ticket, redact_personal_data=redact_personal_data)
+        return RepairView.of(ticket, now=at, redact_personal_data=redact_personal_data)
 
     def history(
         self, ticket_id: UUID, *, redact_personal_data: bool = False
@@ -430,6 +439,12 @@ class Desk:
         return cast("list[Repair.Event]", events)
 
 
+@cache
+def _standard_calendar() -> WorkingCalendar:
+    """Mainland China's calendar with 09:00–18:00 business hours, built once per process."""
+    return china_calendar()
+
+
 def open_desk(
     url: str = DEFAULT_URL,
     *,
@@ -439,7 +454,7 @@ def open_desk(
     retries: int = DEFAULT_RETRIES,
     cache_size: int = 1000,
     snapshot_interval: int | None = None,
-    policy: Policy | None | Literal["default"] = "default",
+    policy: Policy | Literal["default"] | None = "default",
     policies: Iterable[Policy] = (),
     calendar: WorkingCalendar | None = None,
 ) -> Desk:
@@ -467,7 +482,7 @@ def open_desk(
     """
     chosen = default_policy() if policy == "default" else policy
     if chosen is not None and calendar is None:
-        calendar = china_calendar()
+        calendar = _standard_calendar()
     store, config = open_store(url, cache_size=cache_size, snapshot_interval=snapshot_interval)
     return Desk(
         store, config, organisations, clock=clock, rules=rules, retries=retries,

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
+from propdesk.application.goal_view import GoalView, goal_views
 from propdesk.domain.lifecycle import RepairState, allowed_commands
 from propdesk.domain.values import FeeStatus
 
@@ -104,10 +105,18 @@ class RepairView(BaseModel):
     rework_count: int
     closed_at: datetime | None
     close_reason: str | None
+    received_at: datetime | None
+    policy: str | None
+    """The SLA policy the ticket runs under, as ``name vN``; ``None`` for no SLA clock."""
+    goals: tuple[GoalView, ...]
+    """Its SLA goals, soonest due first, as they stand at the view's moment."""
 
     @classmethod
-    def of(cls, ticket: Repair, *, redact_personal_data: bool = False) -> RepairView:
-        """The view of a loaded ticket."""
+    def of(
+        cls, ticket: Repair, *, now: datetime | None = None, redact_personal_data: bool = False
+    ) -> RepairView:
+        """The view of a loaded ticket at ``now`` (its last step's time by default)."""
+        at = now or ticket.modified_on
         state = ticket.state
         personal = ticket.personal_data
         owner = OwnerView(
@@ -164,6 +173,9 @@ class RepairView(BaseModel):
             rework_count=ticket.rework_count,
             closed_at=ticket.closed_at,
             close_reason=ticket.close_reason,
+            received_at=ticket.received_at,
+            policy=f"{ticket.policy_name} v{ticket.policy_version}" if ticket.policy_name else None,
+            goals=goal_views(ticket.goals, at),
         )
 
 

@@ -56,8 +56,10 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class GoalChange:
-    """One goal event to record: ``GoalStarted``, ``GoalPaused``, ``GoalResumed`` or
-    ``GoalStopped``, with its fields."""
+    """One goal event to record, with its fields.
+
+    ``event`` is ``GoalStarted``, ``GoalPaused``, ``GoalResumed`` or ``GoalStopped``.
+    """
 
     event: str
     fields: dict[str, object]
@@ -93,15 +95,11 @@ def goal_changes(
         due = goal.due(start, occurrence.facts, calendar)
         previous = goals.get(goal.name)
         run = int(str(previous["run"])) + 1 if previous is not None else 1
-        changes.append(
-            GoalChange(
-                "GoalStarted",
-                {
-                    "goal": goal.name, "seed": goal.seed, "run": run, "started_at": start,
-                    "due_at": due, "warn_at": goal.warning(start, due),
-                },
-            )  # fmt: skip
-        )
+        started: dict[str, object] = {
+            "goal": goal.name, "seed": goal.seed, "run": run, "started_at": start,
+            "due_at": due, "warn_at": goal.warning(start, due),
+        }  # fmt: skip
+        changes.append(GoalChange("GoalStarted", started))
         if occurrence.name in goal.stops_on:
             changes.append(_stop(goal.name, run, due, occurrence.at))
     return changes
@@ -148,7 +146,11 @@ def _stop(name: str, run: int, due: datetime, clock_stopped_at: datetime) -> Goa
 
 
 def _shifted(
-    goal: Goal, calendar: WorkingCalendar, moment: datetime, paused_at: datetime, resumed_at: datetime
+    goal: Goal,
+    calendar: WorkingCalendar,
+    moment: datetime,
+    paused_at: datetime,
+    resumed_at: datetime,
 ) -> datetime:
     """``moment`` moved later by the time the goal was paused, on the goal's own clock.
 

@@ -187,8 +187,10 @@ class Goal(ValidatedConfig):
         return all(fields.get(name) in allowed for name, allowed in self.when.items())
 
     def start_time(self, event_time: datetime, fields: Mapping[str, object]) -> datetime | None:
-        """When the goal's clock starts for a start event at ``event_time`` with ``fields``:
-        the event's time, or the time in its ``starts_at`` field (``None`` if that is empty).
+        """When the goal's clock starts, for a start event at ``event_time`` with ``fields``.
+
+        That is the event's time, or the time in its ``starts_at`` field (``None`` if that
+        field is empty: the goal does not start).
         """
         if self.starts_at is None:
             return event_time

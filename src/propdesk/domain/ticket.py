@@ -85,7 +85,9 @@ class Ticket(Aggregate):
         run: int
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.update_goal(self.goal, status=GoalStatus.PAUSED.value, paused_at=self.timestamp)
+            aggregate.update_goal(
+                self.goal, status=GoalStatus.PAUSED.value, paused_at=self.timestamp
+            )
 
     class GoalResumed(Event):
         """The goal's clock runs again, with its deadlines moved by the pause."""
@@ -249,7 +251,7 @@ class Ticket(Aggregate):
             self._record_goal_change(change, d)
 
     def _record_goal_change(self, change: GoalChange, d: Decision) -> None:
-        event_class = getattr(Ticket, change.event)
+        event_class = getattr(type(self), change.event)  # the subclass's own, with its topic
         self.trigger_event(
             event_class, timestamp=d.at, actor=d.actor.id, command_id=d.command_id,
             **change.fields,
