@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import strategies as st
 
 from propdesk.domain import commands as c
+from propdesk.domain import goals
 from propdesk.domain.lifecycle import RepairState, check_step
 from propdesk.domain.values import (
     Channel,

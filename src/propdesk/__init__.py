@@ -17,6 +17,7 @@ from propdesk.application.configuration import default_policy, load_organisation
 from propdesk.application.desk import Desk, open_desk
 from propdesk.application.goal_view import GoalState, GoalView
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
+from propdesk.application.what_if import GoalComparison, RunCompared, WhatIfReport, what_if
 from propdesk.domain.calendar import WorkingCalendar
 from propdesk.domain.calendar_years import CalendarYearUnknown, YearSchedule
 from propdesk.domain.commands import (
@@ -67,6 +68,7 @@ from propdesk.domain.errors import (
     UnauthorisedActor,
     UnknownTicket,
 )
+from propdesk.domain.goal_runs import Outcome
 from propdesk.domain.lifecycle import LIFECYCLE, RepairState
 from propdesk.domain.organisation import Organisation, Person
 from propdesk.domain.rules import RepairRules
@@ -112,6 +114,7 @@ __all__ = [
     "FeeStatus",
     "Goal",
     "GoalClock",
+    "GoalComparison",
     "GoalState",
     "GoalView",
     "HandOverFee",
@@ -122,6 +125,7 @@ __all__ = [
     "LeaveForRevisit",
     "LogRepair",
     "Organisation",
+    "Outcome",
     "OwnerContact",
     "OwnerView",
     "Person",
@@ -144,6 +148,7 @@ __all__ = [
     "RescheduleKind",
     "Role",
     "RuleViolation",
+    "RunCompared",
     "SettleFee",
     "StartCostReview",
     "StartRepair",
@@ -155,6 +160,7 @@ __all__ = [
     "UnauthorisedActor",
     "UnknownTicket",
     "Verify",
+    "WhatIfReport",
     "WorkingCalendar",
     "YearSchedule",
     "__version__",
@@ -165,4 +171,5 @@ __all__ = [
     "load_organisation",
     "load_policy",
     "open_desk",
+    "what_if",
 ]

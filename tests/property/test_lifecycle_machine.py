@@ -332,6 +332,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 
     def advance(self, ticket_id: UUID, rnd: random.Random) -> CommandResult | None:
         """Moves the clock a little and takes a viable next step with good data."""
+        self._observation = None  # the clock moves: views show time left as of now
         self.clock.advance(minutes=rnd.choice([0, 1, 3, 6, 20, 45, 180]))
         ticket = self.desk.load(ticket_id)
         steps = viable_steps(ticket, self.desk.view(ticket_id).allowed_steps)
@@ -401,6 +402,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(minutes=st.integers(min_value=0, max_value=3 * 24 * 60))
     def let_time_pass(self, minutes):
         self.clock.advance(minutes=minutes)
+        self._observation = None  # a view's goals show the time left at the desk's clock
 
     # ------------------------------------------------------------ invariants
 

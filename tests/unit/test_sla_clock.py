@@ -447,3 +447,40 @@ def test_a_past_view_shows_the_goals_as_they_stood_then(desk, clock):
     [notify] = then.goals
     assert notify.state is p.GoalState.RUNNING
     assert notify.time_left == timedelta(minutes=2)
+
+
+# ---------------------------------------------------------------------- cancelling
+
+
+def test_a_restart_cancels_the_open_run_before_starting_the_next(desk, clock):
+    ticket = desk.execute(new_repair()).ticket_id
+    desk.execute(_dispatch(ticket))
+    desk.execute(p.Refuse(ticket_id=ticket, actor="tech-zhang", reason="走不开"))
+    result = desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
+
+    assert result.events == ("Escalated", "GoalCancelled", "GoalStarted")
+    [cancelled] = _events(desk, ticket, "GoalCancelled")
+    assert cancelled.payload == {"goal": "arrive_asap", "run": 1, "reason": "restarted"}
+
+
+def test_nobody_to_send_cancels_the_arrival_clock_unless_it_had_already_run_out(desk, clock):
+    ticket = desk.execute(new_repair()).ticket_id
+    desk.execute(_dispatch(ticket))
+    for refuser in ("tech-zhang", "sup-wang", "eng-zhou"):
+        desk.execute(p.Refuse(ticket_id=ticket, actor=refuser, reason="走不开"))
+        desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
+    clock.advance(minutes=5)
+    desk.execute(p.ConfirmNoStaff(ticket_id=ticket, actor="pm-li"))
+
+    arrive = _goal(desk, ticket, "arrive_asap")
+    assert arrive.state is p.GoalState.CANCELLED
+    assert arrive.time_left is None
+
+    late = desk.execute(new_repair()).ticket_id
+    desk.execute(_dispatch(late))
+    for refuser in ("tech-zhang", "sup-wang", "eng-zhou"):
+        desk.execute(p.Refuse(ticket_id=late, actor=refuser, reason="走不开"))
+        desk.execute(p.Escalate(ticket_id=late, actor="desk-huang"))
+    clock.advance(minutes=15)
+    desk.execute(p.ConfirmNoStaff(ticket_id=late, actor="pm-li"))
+    assert _goal(desk, late, "arrive_asap").state is p.GoalState.BREACHED

@@ -372,6 +372,17 @@ class Desk:
             raise UnknownTicket(ticket_id)
         return entries
 
+    def stored_events(self, ticket_id: UUID) -> tuple[Repair.Event, ...]:
+        """The ticket's stored domain events, in order, as loaded (upcast) today.
+
+        Raises:
+            UnknownTicket: no such ticket.
+        """
+        events = self._events(ticket_id)
+        if not events:
+            raise UnknownTicket(ticket_id)
+        return tuple(events)
+
     def replay(self, ticket_id: UUID) -> Repair:
         """Rebuilds the ticket from its events alone, ignoring snapshots and caches (for audit)."""
         ticket: Repair | None = None

@@ -28,7 +28,10 @@ class GoalState(StrEnum):
     PAUSED = "paused"
     MET = "met"
     BREACHED = "breached"
-    """Past due: stopped late, recorded as breached, or running past its due time."""
+    """Past due: stopped late, recorded as breached, running past its due time, or
+    cancelled after it."""
+    CANCELLED = "cancelled"
+    """Ended unjudged before its due time: what it timed will not happen."""
 
 
 class GoalView(BaseModel):
@@ -57,16 +60,17 @@ class GoalView(BaseModel):
         due = _moment(record["due_at"])
         open_at = _moment(record["paused_at"]) if status is GoalStatus.PAUSED else now
         open_goal = status in (GoalStatus.RUNNING, GoalStatus.PAUSED)
-        breached = status is GoalStatus.MISSED or (
-            open_goal and (bool(record["breached"]) or open_at >= due)
-        )
-        if breached:
-            state = GoalState.BREACHED
-        elif status is GoalStatus.MET:
-            state = GoalState.MET
-        else:
-            state = GoalState.PAUSED if status is GoalStatus.PAUSED else GoalState.RUNNING
         stopped = record["stopped_at"]
+        cancelled_late = (
+            status is GoalStatus.CANCELLED and isinstance(stopped, datetime) and stopped > due
+        )
+        breached = (
+            status is GoalStatus.MISSED
+            or bool(record["breached"])
+            or cancelled_late
+            or (open_goal and open_at >= due)
+        )
+        state = GoalState.BREACHED if breached else _STATES[status]
         return cls(
             goal=name, seed=str(record["seed"]), run=int(str(record["run"])), state=state,
             started_at=_moment(record["started_at"]), due_at=due,
@@ -75,6 +79,15 @@ class GoalView(BaseModel):
             warned=bool(record["warned"]), breach_recorded=bool(record["breached"]),
             time_left=due - open_at if open_goal else None,
         )  # fmt: skip
+
+
+_STATES = {
+    GoalStatus.RUNNING: GoalState.RUNNING,
+    GoalStatus.PAUSED: GoalState.PAUSED,
+    GoalStatus.MET: GoalState.MET,
+    GoalStatus.MISSED: GoalState.BREACHED,
+    GoalStatus.CANCELLED: GoalState.CANCELLED,
+}
 
 
 def goal_views(goals: Mapping[str, GoalRecord], now: datetime) -> tuple[GoalView, ...]:

@@ -6,6 +6,8 @@ Subcommands::
     propdesk history TICKET [--db URL] [--show-personal-data] [--json]
     propdesk db init [--db URL]
     propdesk lifecycle [--format mermaid|table]
+    propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
+                         [--as-of TIME] [--format table|json|csv] [--runs]
 
 Any :class:`~propdesk.domain.errors.PropdeskError` (a store that is down or not initialised,
 a bad URL, an unknown ticket...) is printed as ``propdesk: error: <message>`` on stderr with
@@ -17,7 +19,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,8 @@ from propdesk.cli.database import DEMO_URL, initialise
 from propdesk.cli.demo_run import DemoOptions, run_demo
 from propdesk.cli.history import HistoryOptions, show_history
 from propdesk.cli.lifecycle import FORMATS, lifecycle_table, lifecycle_text
+from propdesk.cli.what_if import FORMATS as WHAT_IF_FORMATS
+from propdesk.cli.what_if import WhatIfOptions, run_what_if
 from propdesk.demo import DEMO_DAY, DemoSettings
 from propdesk.domain.errors import PropdeskError
 
@@ -93,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_history(commands, common)
     _add_db(commands, common)
     _add_lifecycle(commands, common)
+    _add_sla(commands, common)
     return parser
 
 
@@ -162,6 +167,35 @@ def _add_lifecycle(commands: Subparsers, common: argparse.ArgumentParser) -> Non
     lifecycle.set_defaults(handler=_lifecycle)
 
 
+def _add_sla(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    sla = commands.add_parser("sla", parents=[common], help="the SLA clock")
+    tasks = sla.add_subparsers(title="tasks", required=True)
+    what_if = tasks.add_parser(
+        "what-if", parents=[common],
+        help="replay stored tickets under a candidate SLA policy; nothing is stored",
+        description="Replay stored tickets (those logged in a period, or the ones named) "
+        "under a candidate SLA policy and compare, goal by goal, what would have been met or "
+        "breached with what actually was. Nothing stored changes.",
+    )  # fmt: skip
+    what_if.add_argument("--policy", required=True, type=Path, metavar="FILE.toml",
+                         help="the candidate policy profile")  # fmt: skip
+    _db_option(what_if, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    _organisation_option(what_if)
+    what_if.add_argument("--ticket", action="append", default=[], metavar="TICKET",
+                         help="replay this ticket (repeatable); default: every ticket in the "
+                         "period")  # fmt: skip
+    what_if.add_argument("--from", dest="logged_from", type=_day, metavar="YYYY-MM-DD",
+                         help="first day tickets were logged on (estate's local time)")  # fmt: skip
+    what_if.add_argument("--until", dest="logged_until", type=_day, metavar="YYYY-MM-DD",
+                         help="last day tickets were logged on (inclusive)")  # fmt: skip
+    what_if.add_argument("--as-of", type=_moment, metavar="ISO-TIME",
+                         help="judge open runs at this aware time (default: now)")  # fmt: skip
+    what_if.add_argument("--format", dest="output", choices=WHAT_IF_FORMATS, default="table",
+                         help="table, json or csv (default: table)")  # fmt: skip
+    what_if.add_argument("--runs", action="store_true", help="also list every run")
+    what_if.set_defaults(handler=_what_if)
+
+
 # ------------------------------------------------------------------------------- handlers
 
 
@@ -195,6 +229,16 @@ def _lifecycle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _what_if(args: argparse.Namespace) -> int:
+    options = WhatIfOptions(
+        policy=args.policy, url=database_url(args.db),
+        organisation=organisation_from(args.organisation), tickets=tuple(args.ticket),
+        logged_from=args.logged_from, logged_until=args.logged_until, as_of=args.as_of,
+        output=args.output, show_runs=args.runs,
+    )  # fmt: skip
+    return run_what_if(options)
+
+
 # ------------------------------------------------------------------------------- helpers
 
 
@@ -221,3 +265,15 @@ def _day(text: str) -> date:
     except ValueError:
         msg = f"not a date like 2026-11-23: {text!r}"
         raise argparse.ArgumentTypeError(msg) from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"not a time like 2026-11-23T18:00+08:00: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if moment.tzinfo is None:
+        msg = f"give the time zone too, like 2026-11-23T18:00+08:00: {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return moment

@@ -9,8 +9,11 @@ event, so every deadline is on the record and replay never computes one again.
 A goal's state, as the aggregate keeps it in ``goals[name]`` (JSON-native values only):
 
 ``seed``, ``run`` (1 for the first start, 2 after a restart…), ``status`` (``running``,
-``paused``, ``met`` or ``missed``), ``started_at``, ``due_at``, ``warn_at``, ``paused_at``,
-``stopped_at``, ``warned`` and ``breached``.
+``paused``, ``met``, ``missed`` or ``cancelled``), ``started_at``, ``due_at``, ``warn_at``,
+``paused_at``, ``stopped_at``, ``warned`` and ``breached``.
+
+Every run ends explicitly: stopped (met or missed) by one of its stop events, or cancelled,
+by one of its cancel events or by a new start of the same goal (a restart).
 """
 
 from __future__ import annotations
@@ -39,10 +42,21 @@ class GoalStatus(StrEnum):
     """Stopped by one of its stop events in time."""
     MISSED = "missed"
     """Stopped by one of its stop events after its due time."""
+    CANCELLED = "cancelled"
+    """Ended unjudged: by a cancel event, or superseded by a restart."""
 
 
 OPEN = frozenset({GoalStatus.RUNNING, GoalStatus.PAUSED})
 """The statuses of a goal whose clock can still run out."""
+
+
+CLOCK_EVENTS = frozenset(
+    {"PolicyPinned", "GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped",
+     "GoalCancelled", "GoalWarned", "GoalBreached"}
+)  # fmt: skip
+"""The SLA clock's own events, which every ticket kind records besides its steps."""
+
+_NOT_FACTS = frozenset({"originator_id", "originator_version", "timestamp", "command_id"})
 
 
 @dataclass(frozen=True)
@@ -53,12 +67,20 @@ class Occurrence:
     at: datetime
     facts: Mapping[str, object] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, event: object, at: datetime, extra_facts: Mapping[str, object]) -> Occurrence:
+        """A stored or pending ticket event, with the facts its ticket adds for goals."""
+        facts = {k: v for k, v in vars(event).items() if k not in _NOT_FACTS}
+        facts.update(extra_facts)
+        return cls(type(event).__name__, at, facts)
+
 
 @dataclass(frozen=True)
 class GoalChange:
     """One goal event to record, with its fields.
 
-    ``event`` is ``GoalStarted``, ``GoalPaused``, ``GoalResumed`` or ``GoalStopped``.
+    ``event`` is ``GoalStarted``, ``GoalPaused``, ``GoalResumed``, ``GoalStopped`` or
+    ``GoalCancelled``.
     """
 
     event: str
@@ -74,20 +96,24 @@ def goal_changes(
 ) -> list[GoalChange]:
     """The goal events one new ticket event causes, in the order to record them.
 
-    Goals already open are stopped, paused or resumed first; then the goals the event starts
-    are started (a start of an open goal restarts it, as a new run). A goal that the same
-    event both starts and stops (the time to record a request, measured from a time the
-    event carries) is stopped at once.
+    Goals already open are stopped, cancelled, paused or resumed first; then the goals the
+    event starts are started (a start of a goal still open cancels its run and starts a new
+    one). A goal that the same event both starts and stops (the time to record a request,
+    measured from a time the event carries) is stopped at once.
 
     Raises:
         CalendarYearUnknown: a working-day goal starts in a year the calendar has no data for.
         InvalidCommand: the start event's anchor field holds no time.
     """
     changes: list[GoalChange] = []
+    still_open = set()
     for name, record in goals.items():
         if GoalStatus(str(record["status"])) not in OPEN or not _known(policy, name):
             continue
-        changes += _open_goal_changes(policy.goal(name), calendar, record, occurrence)
+        ended = _open_goal_changes(policy.goal(name), calendar, record, occurrence)
+        changes += ended
+        if not any(change.event in _ENDINGS for change in ended):
+            still_open.add(name)
     for goal in policy.started_by(ticket, occurrence.name, occurrence.facts):
         start = goal.start_time(occurrence.at, occurrence.facts)
         if start is None:
@@ -95,6 +121,9 @@ def goal_changes(
         due = goal.due(start, occurrence.facts, calendar)
         previous = goals.get(goal.name)
         run = int(str(previous["run"])) + 1 if previous is not None else 1
+        if goal.name in still_open:
+            cancelled = {"goal": goal.name, "run": run - 1, "reason": "restarted"}
+            changes.append(GoalChange("GoalCancelled", cancelled))
         started: dict[str, object] = {
             "goal": goal.name, "seed": goal.seed, "run": run, "started_at": start,
             "due_at": due, "warn_at": goal.warning(start, due),
@@ -118,6 +147,9 @@ def _open_goal_changes(
     if occurrence.name in goal.stops_on:
         stopped_clock_at = _moment(record["paused_at"]) if status is GoalStatus.PAUSED else None
         return [_stop(goal.name, run, due, stopped_clock_at or occurrence.at)]
+    if occurrence.name in goal.cancels_on:
+        cancelled = {"goal": goal.name, "run": run, "reason": occurrence.name}
+        return [GoalChange("GoalCancelled", cancelled)]
     if status is GoalStatus.RUNNING and occurrence.name in goal.pauses_on:
         return [GoalChange("GoalPaused", {"goal": goal.name, "run": run})]
     if status is GoalStatus.PAUSED and occurrence.name in goal.resumes_on:
@@ -164,6 +196,9 @@ def _shifted(
         return calendar.add_working_time(resumed_at, left)
     return resumed_at + (moment - paused_at)
 
+
+_ENDINGS = frozenset({"GoalStopped", "GoalCancelled"})
+"""The goal events that end a run."""
 
 _WORKING_CLOCKS = frozenset({"working_days", "working_time"})
 """The :class:`~propdesk.domain.sla_policy.GoalClock` values that count working time only."""

@@ -125,6 +125,10 @@ class Goal(ValidatedConfig):
     appointment, T06)."""
     stops_on: tuple[ShortText, ...] = Field(min_length=1)
     """Events that meet the goal."""
+    cancels_on: tuple[ShortText, ...] = ()
+    """Events that end the goal's run without judging it: what it timed will not happen
+    (nobody can be sent, so no arrival is due). A run cancelled after its due time still
+    counts as missed."""
     pauses_on: tuple[ShortText, ...] = ()
     resumes_on: tuple[ShortText, ...] = ()
     clock: GoalClock
@@ -154,7 +158,9 @@ class Goal(ValidatedConfig):
 
     def _event_problems(self) -> list[str]:
         known = EVENTS_OF[self.ticket]
-        named = [*self.starts_on, *self.stops_on, *self.pauses_on, *self.resumes_on]
+        named = [
+            *self.starts_on, *self.stops_on, *self.cancels_on, *self.pauses_on, *self.resumes_on
+        ]
         problems = [
             f"{event} is not a {self.ticket} event" for event in named if event not in known
         ]

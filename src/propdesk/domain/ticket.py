@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from propdesk.domain.context import Decision
     from propdesk.domain.goals import GoalRecord
 
-_NOT_FACTS = frozenset({"originator_id", "originator_version", "timestamp", "command_id"})
 
 
 class Ticket(Aggregate):
@@ -114,6 +113,18 @@ class Ticket(Aggregate):
         def apply(self, aggregate: Any) -> None:
             status = GoalStatus.MET if self.met else GoalStatus.MISSED
             aggregate.update_goal(self.goal, status=status.value, stopped_at=self.timestamp)
+
+    class GoalCancelled(Event):
+        """The goal's run ended unjudged: what it timed will not happen, or it restarted."""
+
+        goal: str
+        run: int
+        reason: str
+        """The cancel event's name, or ``restarted``."""
+
+        def apply(self, aggregate: Any) -> None:
+            cancelled = GoalStatus.CANCELLED.value
+            aggregate.update_goal(self.goal, status=cancelled, stopped_at=self.timestamp)
 
     class GoalWarned(Event):
         """A warning that the goal is close to due was raised (recorded once per run)."""
@@ -243,10 +254,7 @@ class Ticket(Aggregate):
             return
         if (d.policy.name, d.policy.version) != (self.policy_name, self.policy_version):
             return  # the desk decided under another policy; nothing is tracked against it
-        name = type(event).__name__
-        facts = {k: v for k, v in vars(event).items() if k not in _NOT_FACTS}
-        facts.update(self.goal_facts(name))
-        occurrence = Occurrence(name, d.at, facts)
+        occurrence = Occurrence.of(event, d.at, self.goal_facts(type(event).__name__))
         for change in goal_changes(d.policy, d.calendar, self.kind, self.goals, occurrence):
             self._record_goal_change(change, d)
 
