@@ -394,10 +394,7 @@ def trigger_of(entry: HistoryEntry) -> str:
     return EVENT_TRIGGERS[entry.event]
 
 
-CLOCK_EVENTS = frozenset(
-    {"PolicyPinned", "GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped", "GoalWarned",
-     "GoalBreached"}
-)  # fmt: skip
+CLOCK_EVENTS = goals.CLOCK_EVENTS
 """The SLA clock's events (every ticket's, from ``Ticket``): not lifecycle steps."""
 
 
