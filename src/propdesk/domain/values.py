@@ -38,6 +38,13 @@ class Role(StrEnum):
     SLA_MONITOR = "sla_monitor"
     """客户服务中心管理员: urges every department to keep the time-limit commitment (限时承诺,
     S2 §6.4) and records warnings and breaches; the SLA worker acts in this role."""
+    DEPARTMENT_HEAD = "department_head"
+    """部门主管: receives an important complaint (重要投诉) within 1 hour of its reception
+    (S1:L418 ⑤, T38), approves a complaint's remedy plan (报请领导审批, S0:L337) and is
+    called to the scene when several departments share the fault (S1:L415 ②)."""
+    OFFICE_HEAD = "office_head"
+    """管理处主任: complaints not handled within the time-limit commitment may be passed to
+    them (可将信息传递管理处主任, S2 §6.4, C11); a leader who may approve a remedy plan."""
 
 
 class Channel(StrEnum):
