@@ -69,6 +69,7 @@ from propdesk.domain.errors import (
     UnknownTicket,
 )
 from propdesk.domain.goal_runs import Outcome
+from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.domain.lifecycle import LIFECYCLE, RepairState
 from propdesk.domain.organisation import Organisation, Person
 from propdesk.domain.rules import RepairRules
@@ -87,6 +88,7 @@ from propdesk.persistence.store import StoreUnavailable, init_schema
 __version__ = "0.1.0"
 
 __all__ = [
+    "CLOCK_EVENTS",
     "LIFECYCLE",
     "AcceptQuote",
     "AmendItem",
