@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -269,3 +272,62 @@ def test_help_exits_zero(capsys):
     help_text = " ".join(capsys.readouterr().out.split())
     assert "deleting it first" in help_text
     assert "refuses one that does" in help_text
+
+
+# ---------------------------------------------------------------------- propdesk sla what-if
+
+
+def _histories(url: str) -> dict[object, object]:
+    with open_desk(url, organisations=[sample_organisation()], cache_size=0) as desk:
+        return {ticket: desk.history(ticket) for ticket in desk.ticket_ids()}
+
+
+def _stricter_profile(tmp_path) -> str:
+    seeds = resources.files("propdesk.data").joinpath("sla_seeds.toml").read_text("utf-8")
+    stricter = seeds.replace("version = 1", "version = 2", 1).replace(
+        'duration = "PT3M"', 'duration = "PT1M"'
+    )
+    path = tmp_path / "stricter.toml"
+    path.write_text(stricter, encoding="utf-8")
+    return str(path)
+
+
+def test_what_if_compares_a_stricter_profile_with_what_happened(demo_url, tmp_path, capsys):
+    before = _histories(demo_url)
+    argv = ["sla", "what-if", "--policy", _stricter_profile(tmp_path), "--db", demo_url,
+            "--as-of", "2026-12-31T00:00+08:00", "--format", "csv"]  # fmt: skip
+
+    assert main(argv) == 0
+
+    rows = {row["goal"]: row for row in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    notify = rows["notify_engineering"]
+    assert int(notify["candidate_breached"]) > int(notify["actual_breached"])
+    assert int(notify["candidate_met"]) + int(notify["candidate_breached"]) == 20
+    assert _histories(demo_url) == before
+
+
+def test_what_if_prints_a_table_and_can_list_every_run(demo_url, tmp_path, capsys):
+    profile = _stricter_profile(tmp_path)
+    assert main(["sla", "what-if", "--policy", profile, "--db", demo_url, "--runs"]) == 0
+    out = capsys.readouterr().out
+    assert "What if seeds v2: 20 tickets" in out
+    assert "notify_engineering" in out
+    assert "candidate" in out
+
+
+def test_what_if_as_json_for_one_ticket(demo_url, tmp_path, capsys):
+    ticket = ticket_ids(demo_url)[0]
+    argv = ["sla", "what-if", "--policy", _stricter_profile(tmp_path), "--db", demo_url,
+            "--ticket", ticket[:8], "--format", "json", "--runs"]  # fmt: skip
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["tickets"] == 1
+    assert {run["ticket_id"] for run in report["runs"]} == {ticket}
+
+
+def test_what_if_with_a_bad_profile_or_a_naive_time_fails_cleanly(demo_url, tmp_path, capsys):
+    broken = tmp_path / "broken.toml"
+    broken.write_text('name = "x"\nversion = 1\ntitle = "t"\ngoals = []\n', encoding="utf-8")
+    fails_with(capsys, ["sla", "what-if", "--policy", str(broken), "--db", demo_url], "goals")
+    assert main(["sla", "what-if", "--policy", str(broken), "--as-of", "2026-11-23T09:00"]) == 2
+    assert "time zone" in capsys.readouterr().err

@@ -58,9 +58,11 @@ class GoalComparison(BaseModel):
     actual_met: int
     actual_breached: int
     actual_open: int
+    actual_cancelled: int
     candidate_met: int
     candidate_breached: int
     candidate_open: int
+    candidate_cancelled: int
 
     @property
     def change_in_breaches(self) -> int:
@@ -142,9 +144,11 @@ def _compare(rows: list[RunCompared]) -> tuple[GoalComparison, ...]:
             actual_met=counts[goal, True, "met"],
             actual_breached=counts[goal, True, "breached"],
             actual_open=counts[goal, True, "open"],
+            actual_cancelled=counts[goal, True, "cancelled"],
             candidate_met=counts[goal, False, "met"],
             candidate_breached=counts[goal, False, "breached"],
             candidate_open=counts[goal, False, "open"],
+            candidate_cancelled=counts[goal, False, "cancelled"],
         )
         for goal in goals
     )

@@ -78,7 +78,7 @@ def goals_table(report: WhatIfReport) -> Table:
     """Per goal: met, breached and open runs, actual against candidate."""
     table = Table(title="Goals: actual → candidate", title_justify="left")
     table.add_column("Goal", no_wrap=True)
-    for heading in ("Met", "Breached", "Open", "Δ breached"):
+    for heading in ("Met", "Breached", "Open", "Cancelled", "Δ breached"):
         table.add_column(heading, justify="right", no_wrap=True)
     for goal in report.goals:
         table.add_row(
@@ -86,6 +86,7 @@ def goals_table(report: WhatIfReport) -> Table:
             f"{goal.actual_met} → {goal.candidate_met}",
             f"{goal.actual_breached} → {goal.candidate_breached}",
             f"{goal.actual_open} → {goal.candidate_open}",
+            f"{goal.actual_cancelled} → {goal.candidate_cancelled}",
             f"{goal.change_in_breaches:+d}",
         )
     return table
@@ -118,15 +119,13 @@ def report_csv(report: WhatIfReport, *, runs: bool) -> str:
                 row.due_at.isoformat(), row.outcome.value,
             ])  # fmt: skip
         return out.getvalue()
-    writer.writerow([
-        "goal", "actual_met", "actual_breached", "actual_open", "candidate_met",
-        "candidate_breached", "candidate_open",
-    ])  # fmt: skip
+    columns = [
+        "goal", "actual_met", "actual_breached", "actual_open", "actual_cancelled",
+        "candidate_met", "candidate_breached", "candidate_open", "candidate_cancelled",
+    ]  # fmt: skip
+    writer.writerow(columns)
     for goal in report.goals:
-        writer.writerow([
-            goal.goal, goal.actual_met, goal.actual_breached, goal.actual_open,
-            goal.candidate_met, goal.candidate_breached, goal.candidate_open,
-        ])  # fmt: skip
+        writer.writerow([getattr(goal, column) for column in columns])
     return out.getvalue()
 
 
