@@ -286,11 +286,15 @@ def due_cases() -> list[DueCase]:
     )
     solution = policy.goal("complaint_solution")
     return [
-        DueCase("elapsed", policy.goal("notify_engineering"), monday, {}, "notify_engineering 3 min"),
+        DueCase(
+            "elapsed", policy.goal("notify_engineering"), monday, {}, "notify_engineering 3 min"
+        ),
         DueCase(
             "calendar_days", policy.goal("callback_other"), monday, {}, "callback_other 2 days"
         ),
-        DueCase("end_of_day", policy.goal("fee_settled_same_day"), monday, {}, "fee_settled_same_day"),
+        DueCase(
+            "end_of_day", policy.goal("fee_settled_same_day"), monday, {}, "fee_settled_same_day"
+        ),
         DueCase(
             "before_anchor",
             policy.goal("arrive_before_appointment"),

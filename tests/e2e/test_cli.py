@@ -91,6 +91,9 @@ def test_demo_report_counts_what_the_database_holds(url, capsys):
     assert len(ticket_ids(url)) == 12
     total_line = next(line for line in out.splitlines() if "all channels" in line)
     assert re.findall(r"\d+", total_line)[-1] == "12"
+    notify_line = next(line for line in out.splitlines() if "notify_engineering" in line)
+    met, breached, still_open, cancelled = map(int, re.findall(r"\d+", notify_line)[1:5])
+    assert met + breached + still_open + cancelled == 12  # one run per ticket (T04)
 
 
 def test_demo_refuses_a_given_database_that_already_holds_tickets(demo_url, capsys):

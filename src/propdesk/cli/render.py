@@ -67,6 +67,8 @@ def render_day(console: Console, report: DayReport, run: DemoRun, timing: Timing
     console.print(_states(report))
     console.print(_paths(report.paths))
     console.print(_service(report))
+    if report.goals:
+        console.print(_goals(report))
     console.print(_fees(report))
     if report.people:
         console.print(_people(report))
@@ -165,6 +167,20 @@ def _service(report: DayReport) -> Table:
         table.add_row("Logging to completion: mean", _span(report.mean_to_completion))
         longest = f"{_span(report.longest_to_completion)} ({str(report.longest_ticket)[:8]})"
         table.add_row("Logging to completion: longest", longest)
+    return table
+
+
+def _goals(report: DayReport) -> Table:
+    table = _table(
+        f"SLA goals (seed time limits), runs judged at {_stamp(report.horizon)}",
+        "Goal", "Seed", "Met", "Breached", "Open", "Cancelled", "Met rate",
+    )  # fmt: skip
+    for goal in report.goals:
+        judged = goal.met + goal.breached
+        table.add_row(
+            goal.goal, goal.seed, str(goal.met), str(goal.breached), str(goal.open),
+            str(goal.cancelled), _rate(goal.met, judged),
+        )  # fmt: skip
     return table
 
 

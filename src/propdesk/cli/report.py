@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from propdesk.domain.goal_runs import Outcome, RunLog
 from propdesk.domain.lifecycle import RepairState
 
 if TYPE_CHECKING:
@@ -94,6 +95,19 @@ class Example:
 
 
 @dataclass(frozen=True)
+class GoalTally:
+    """How the runs of one SLA goal ended, over every ticket, as of the report's horizon."""
+
+    goal: str
+    seed: str
+    met: int
+    breached: int
+    """Stopped late, or still open past due."""
+    open: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
 class DayReport:
     """Everything the demo prints, as data."""
 
@@ -124,6 +138,8 @@ class DayReport:
     """Distinct command ids among the stored events: each command stores at least one."""
     events: int
     examples: tuple[Example, ...] = field(default=())
+    goals: tuple[GoalTally, ...] = field(default=())
+    """The SLA goals the tickets ran under, runs judged at the horizon."""
 
 
 def summarise(
@@ -164,6 +180,7 @@ def summarise(
         commands=len({e.command_id for f in facts for e in f.history}),
         events=sum(len(f.history) for f in facts),
         examples=_examples(facts),
+        goals=_goals(facts, horizon),
     )
 
 
@@ -203,6 +220,27 @@ class _Facts:
         """From logging to the first completion."""
         completions = self.events("Completed")
         return completions[0].at - self.view.logged_at if completions else None
+
+
+def _goals(facts: Sequence[_Facts], horizon: datetime) -> tuple[GoalTally, ...]:
+    counts: Counter[tuple[str, Outcome]] = Counter()
+    seeds: dict[str, str] = {}
+    for fact in facts:
+        log = RunLog()
+        for entry in fact.history:
+            log.record(entry.event, entry.payload, entry.at)
+            if entry.event == "GoalStarted":
+                seeds[str(entry.payload["goal"])] = str(entry.payload["seed"])
+        for run in log.runs(horizon):
+            counts[run.goal, run.outcome] += 1
+    return tuple(
+        GoalTally(
+            goal=goal, seed=seeds[goal], met=counts[goal, Outcome.MET],
+            breached=counts[goal, Outcome.MISSED] + counts[goal, Outcome.OVERDUE],
+            open=counts[goal, Outcome.OPEN], cancelled=counts[goal, Outcome.CANCELLED],
+        )  # fmt: skip
+        for goal in sorted(seeds, key=lambda name: (seeds[name], name))
+    )
 
 
 def _count(facts: Sequence[_Facts], name: str, **payload: object) -> int:

@@ -48,7 +48,8 @@ class Story(Visits):
                 return
             if visit is Visit.RESCHEDULED:
                 due = self.engine.view(self.ticket).redispatch_due_at or self.now()
-                when = self.after(0, 3, since=due)
+                # the desk mostly re-dispatches on the T-30 reminder, now and then a little late
+                when = max(self.now(), self.after(-8, 2, since=due))
                 continue
             if visit is Visit.NOBODY_HOME:
                 when = self._revisit_time()

@@ -48,7 +48,9 @@ COMPLAINT_AUTHORITY: dict[str, ComplaintAuthority] = {
         seed="C2: CS / 投诉处理岗 / 主管领导 (S0:L80 2; S0:L470)",
     ),
     "route_complaint": ComplaintAuthority(DESK, seed="C3: 客服部 记录、分类、归口 (S1:L418, L420)"),
-    "contact_customer": ComplaintAuthority(handler=True, seed="C4: 相关部门直接责任人 (S1:L420 ⑥②)"),
+    "contact_customer": ComplaintAuthority(
+        handler=True, seed="C4: 相关部门直接责任人 (S1:L420 ⑥②)"
+    ),
     "approve_plan": ComplaintAuthority(LEADERS, seed="C5: 报请领导审批 (S0:L337; §7.2)"),
     "give_answer": ComplaintAuthority(
         frozenset({Role.CUSTOMER_SERVICE}), handler=True, seed="C6: handler / CS (S0:L126)"

@@ -9,7 +9,7 @@ command is built; rules that need the complaint or the organisation are the aggr
 from __future__ import annotations
 
 from typing import ClassVar, Literal, Self
-from uuid import UUID
+from uuid import UUID  # noqa: TC003 - pydantic reads the annotations at runtime
 
 from pydantic import model_validator
 

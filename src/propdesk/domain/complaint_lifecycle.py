@@ -1,4 +1,4 @@
-"""The complaint lifecycle (投诉, seed-spec §3.2, C1–C12) as a table, and the machine that checks it.
+"""The complaint lifecycle (投诉, seed-spec §3.2, C1–C12) as a table, and the machine checking it.
 
 Built like the repair lifecycle (:mod:`propdesk.domain.lifecycle`): the table is data, one
 ``transitions.Machine`` is built from it at import and shared by every complaint, never
