@@ -452,7 +452,7 @@ def test_a_past_view_shows_the_goals_as_they_stood_then(desk, clock):
 # ---------------------------------------------------------------------- cancelling
 
 
-def test_a_restart_cancels_the_open_run_before_starting_the_next(desk, clock):
+def test_a_restart_cancels_the_open_run_before_starting_the_next(desk):
     ticket = desk.execute(new_repair()).ticket_id
     desk.execute(_dispatch(ticket))
     desk.execute(p.Refuse(ticket_id=ticket, actor="tech-zhang", reason="走不开"))

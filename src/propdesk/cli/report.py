@@ -235,10 +235,13 @@ def _goals(facts: Sequence[_Facts], horizon: datetime) -> tuple[GoalTally, ...]:
             counts[run.goal, run.outcome] += 1
     return tuple(
         GoalTally(
-            goal=goal, seed=seeds[goal], met=counts[goal, Outcome.MET],
+            goal=goal,
+            seed=seeds[goal],
+            met=counts[goal, Outcome.MET],
             breached=counts[goal, Outcome.MISSED] + counts[goal, Outcome.OVERDUE],
-            open=counts[goal, Outcome.OPEN], cancelled=counts[goal, Outcome.CANCELLED],
-        )  # fmt: skip
+            open=counts[goal, Outcome.OPEN],
+            cancelled=counts[goal, Outcome.CANCELLED],
+        )
         for goal in sorted(seeds, key=lambda name: (seeds[name], name))
     )
 

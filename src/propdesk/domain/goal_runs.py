@@ -1,5 +1,4 @@
-"""Goal runs: what happened to each start of each goal, from stored events or under a
-candidate policy (what-if replay).
+"""Goal runs: what became of each start of each goal, as stored or under another policy.
 
 A *run* is one start of a goal, up to its stop (met or missed) or, if it is still open, up to
 the moment the question is asked (overdue or open). :class:`RunLog` reads goal events in

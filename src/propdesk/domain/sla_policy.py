@@ -159,7 +159,11 @@ class Goal(ValidatedConfig):
     def _event_problems(self) -> list[str]:
         known = EVENTS_OF[self.ticket]
         named = [
-            *self.starts_on, *self.stops_on, *self.cancels_on, *self.pauses_on, *self.resumes_on
+            *self.starts_on,
+            *self.stops_on,
+            *self.cancels_on,
+            *self.pauses_on,
+            *self.resumes_on,
         ]
         problems = [
             f"{event} is not a {self.ticket} event" for event in named if event not in known
