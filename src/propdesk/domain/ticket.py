@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from propdesk.domain.goals import GoalRecord
 
 
-
 class Ticket(Aggregate):
     """A repair or a complaint: the part of it that runs on the SLA clock."""
 
