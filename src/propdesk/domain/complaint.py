@@ -11,8 +11,9 @@ the fields those goals test (``severity``, ``urgent``, ``big_problem``,
 * ``ComplaintReopened`` (C10): the complainant says the problem is not solved.
 * ``RepairLinked`` (R8, design): the complaint caused or concerns a repair.
 * Closing as invalid (C12) is a ``ComplaintClosed`` with ``invalid`` set, not an event of its
-  own: a complaint closes once, either way, and a policy that stops a goal on closing
-  (``stops_on = ["ComplaintClosed"]``) then covers both ends.
+  own: a complaint closes once, either way, and a policy that ends a goal on closing
+  (``cancels_on = ["ComplaintClosed"]``) then covers both ends. An invalid complaint is never
+  resolved, so without that its 3-working-day solution goal (T34) stays open after it closes.
 
 Stored fields are JSON-native (``str``, ``int``, ``bool``, ``Decimal``, aware ``datetime``,
 lists of ``str``); lists are replaced, never changed in place.
@@ -538,7 +539,11 @@ class Complaint(Ticket):
         )  # fmt: skip
 
     def escalate_overdue(self, cmd: cc.EscalateOverdue, d: Decision) -> None:
-        """C11: passes the overdue complaint to the office head; a repeat is a no-op."""
+        """C11: passes the overdue complaint to the office head (管理处主任).
+
+        A repeat for the same reason is a no-op, whatever the goal's run: the office head
+        already has the complaint, and the SLA worker may send the command again.
+        """
         self._begin("escalate_overdue", cmd.step, d)
         reason = cmd.goal or HANDLING_TIME_LIMIT
         if reason in self.overdue_escalations:
