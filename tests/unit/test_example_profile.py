@@ -178,9 +178,9 @@ def test_a_desk_pins_new_tickets_to_the_profile_and_times_them_by_it(desk):
     assert goals["repair_completed"].due_at == _at(23, 17)  # 8 business hours from 09:00
 
 
-def test_engineering_notified_after_two_and_a_half_minutes_is_a_miss(desk, clock):
+def test_engineering_notified_in_the_third_minute_is_a_miss(desk, clock):
     ticket = desk.execute(new_repair()).ticket_id
-    clock.advance(minutes=2, seconds=30)
+    clock.advance(minutes=3)  # judged to the minute: 09:02:59 would still be in time
     desk.execute(p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang"))
 
     assert _goals(desk, ticket)["notify_engineering"].state is p.GoalState.BREACHED
@@ -235,11 +235,6 @@ def test_a_declined_quote_cancels_the_repair_clock_unjudged(desk, clock):
     assert runs["repair_completed"].outcome is p.Outcome.CANCELLED
 
 
-@pytest.mark.xfail(
-    reason="GoalView judges a run cancelled while paused at the cancel, not at the pause "
-    "(its clock had stopped); RunLog, and so what-if, judges it at the pause",
-    strict=True,
-)
 def test_a_run_cancelled_while_paused_is_judged_at_its_pause_in_the_view_too(desk, clock):
     ticket = _quoted_then_declined(desk, clock, timedelta(days=3))
 
@@ -256,18 +251,18 @@ def test_a_run_cancelled_while_paused_is_judged_at_its_pause_in_the_view_too(des
     [
         ('duration = "PT2M"\nnotify = ["customer_service"]\n\n[[goals]]\nname = "arrive_asap"',
          'notify = ["customer_service"]\n\n[[goals]]\nname = "arrive_asap"',
-         "goals.1.(top): Value error, clock elapsed needs duration"),
+         "goals.1.(top): Value error, goal notify_engineering: clock elapsed needs duration"),
         ('stops_on = ["Dispatched", "CostReviewStarted"]', 'stops_on = ["Dispatch"]',
-         "goals.1.(top): Value error, Dispatch is not a repair event"),
+         "goals.1.(top): Value error, goal notify_engineering: Dispatch is not a repair event"),
         ('starts_on = "ComplaintReceived"\nstops_on = ["PlanApproved"',
          'starts_on = "ComplaintLogged"\nstops_on = ["PlanApproved"',
-         "goals.12.(top): Value error, ComplaintLogged is not a complaint event"),
+         "goals.12.(top): Value error, goal complaint_solution: ComplaintLogged is not a complaint event"),
         ('starts_at = "received_at"', 'starts_at = "received"',
-         "goals.0.(top): Value error, Logged has no field received"),
+         "goals.0.(top): Value error, goal record_request: Logged has no field received"),
         ('resumes_on = ["QuoteAccepted", "Dispatched"]\n', "",
-         "goals.10.(top): Value error, pauses_on and resumes_on go together"),
+         "goals.10.(top): Value error, goal repair_completed: pauses_on and resumes_on go together"),
         ('duration = "PT27H"', 'duration = "PT27H"\ndays = 3',
-         "goals.12.(top): Value error, clock working_time takes no days"),
+         "goals.12.(top): Value error, goal complaint_solution: clock working_time takes no days"),
     ],
     ids=["no-duration", "unknown-repair-event", "unknown-complaint-event", "unknown-field",
          "pause-without-resume", "days-on-a-working-time-clock"],

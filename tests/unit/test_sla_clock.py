@@ -411,8 +411,12 @@ def test_a_ticket_pinned_to_a_policy_the_desk_lacks_is_a_configuration_error(clo
 
 
 def test_changing_a_ticket_policy_is_an_explicit_step_that_keeps_running_deadlines(clock):
-    v2 = _policy(_goal_spec(name="arrive_asap", starts_on="Dispatched", duration="PT5M"),
-                 name="seeds", version=2)  # fmt: skip
+    v2 = _policy(
+        _goal_spec(name="notify_engineering", starts_on="Logged", stops_on=["Dispatched"],
+                   duration="PT1M"),
+        _goal_spec(name="arrive_asap", starts_on="Dispatched", duration="PT5M"),
+        name="seeds", version=2,
+    )  # fmt: skip
     desk = in_memory_desk(clock=clock, policies=[v2])
     ticket = desk.execute(new_repair()).ticket_id
     running = _goal(desk, ticket, "notify_engineering")
@@ -422,13 +426,30 @@ def test_changing_a_ticket_policy_is_an_explicit_step_that_keeps_running_deadlin
                                     version=2, reason="stricter"))  # fmt: skip
     result = desk.execute(p.ChangePolicy(ticket_id=ticket, actor="pm-li", policy="seeds",
                                          version=2, reason="管理处采用新时限"))  # fmt: skip
+    assert _goal(desk, ticket, "notify_engineering") == running
+    clock.advance(minutes=2)
     desk.execute(_dispatch(ticket))
 
     assert result.events == ("PolicyPinned",)
-    view = desk.view(ticket)
-    assert view.policy == "seeds v2"
-    assert _goal(desk, ticket, "notify_engineering") == running
-    assert _goal(desk, ticket, "arrive_asap").due_at == T0 + timedelta(minutes=5)
+    assert desk.view(ticket).policy == "seeds v2"
+    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.MET  # 3 minutes kept
+    assert _goal(desk, ticket, "arrive_asap").due_at == T0 + timedelta(minutes=7)
+
+
+def test_a_goal_the_new_policy_lacks_is_cancelled_when_the_policy_changes(clock):
+    v2 = _policy(_goal_spec(name="arrive_asap", starts_on="Dispatched"), name="seeds", version=2)
+    desk = in_memory_desk(clock=clock, policies=[v2])
+    ticket = desk.execute(new_repair()).ticket_id
+
+    result = desk.execute(p.ChangePolicy(ticket_id=ticket, actor="pm-li", policy="seeds",
+                                         version=2, reason="T04 dropped"))  # fmt: skip
+
+    assert result.events == ("PolicyPinned", "GoalCancelled")
+    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.CANCELLED
+    clock.advance(hours=1)
+    breach = p.RecordGoalBreach(ticket_id=ticket, actor="sla-monitor", goal="notify_engineering",
+                                due_at=T0 + timedelta(minutes=3))  # fmt: skip
+    assert desk.execute(breach).events == ()
 
 
 def test_changing_to_a_policy_the_desk_does_not_have_is_refused(desk):

@@ -116,10 +116,19 @@ def test_a_goal_is_due_when_the_seed_says(goal, start, fields, due, calendar):
     assert default_policy().goal(goal).due(start, fields, calendar) == due
 
 
-def test_a_warning_falls_three_quarters_of_the_way_by_default():
+def test_a_warning_falls_three_quarters_of_the_way_by_default(calendar):
     goal = default_policy().goal("cost_review")
     start = _at(2026, 11, 23, 9, 0)
-    assert goal.warning(start, start + timedelta(minutes=16)) == start + timedelta(minutes=12)
+    due = start + timedelta(minutes=16)
+    assert goal.warning(start, due, calendar) == start + timedelta(minutes=12)
+
+
+def test_a_working_day_goal_warns_within_business_hours(calendar):
+    goal = default_policy().goal("complaint_solution")
+    start = _at(2026, 11, 23, 17, 0)  # a Monday; due Thursday 18:00, 28 working hours later
+    due = goal.due(start, {}, calendar)
+    assert due == _at(2026, 11, 26, 18, 0)
+    assert goal.warning(start, due, calendar) == _at(2026, 11, 26, 11, 0)  # after 21 hours
 
 
 def test_an_appointment_decides_which_arrival_goal_a_dispatch_starts():

@@ -61,8 +61,10 @@ class GoalView(BaseModel):
         open_at = _moment(record["paused_at"]) if status is GoalStatus.PAUSED else now
         open_goal = status in (GoalStatus.RUNNING, GoalStatus.PAUSED)
         stopped = record["stopped_at"]
+        # a paused clock stopped running at its pause, whatever ended the run later
+        clock_end = record["paused_at"] or stopped
         cancelled_late = (
-            status is GoalStatus.CANCELLED and isinstance(stopped, datetime) and stopped > due
+            status is GoalStatus.CANCELLED and isinstance(clock_end, datetime) and clock_end > due
         )
         breached = (
             status is GoalStatus.MISSED

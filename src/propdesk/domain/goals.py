@@ -108,7 +108,7 @@ def goal_changes(
     changes: list[GoalChange] = []
     still_open = set()
     for name, record in goals.items():
-        if GoalStatus(str(record["status"])) not in OPEN or not _known(policy, name):
+        if GoalStatus(str(record["status"])) not in OPEN or not policy.has_goal(name):
             continue
         ended = _open_goal_changes(policy.goal(name), calendar, record, occurrence)
         changes += ended
@@ -126,16 +126,12 @@ def goal_changes(
             changes.append(GoalChange("GoalCancelled", cancelled))
         started: dict[str, object] = {
             "goal": goal.name, "seed": goal.seed, "run": run, "started_at": start,
-            "due_at": due, "warn_at": goal.warning(start, due),
+            "due_at": due, "warn_at": goal.warning(start, due, calendar),
         }  # fmt: skip
         changes.append(GoalChange("GoalStarted", started))
         if occurrence.name in goal.stops_on:
             changes.append(_stop(goal.name, run, due, occurrence.at))
     return changes
-
-
-def _known(policy: Policy, name: str) -> bool:
-    return any(goal.name == name for goal in policy.goals)
 
 
 def _open_goal_changes(
@@ -167,11 +163,14 @@ def _open_goal_changes(
 
 
 def _stop(name: str, run: int, due: datetime, clock_stopped_at: datetime) -> GoalChange:
-    late = max(timedelta(0), clock_stopped_at - due)
+    """A stop, judged to the minute: the record keeps times to the minute (T01, 精确到分), so
+    a stop within the due minute is in time, as the arrival check is."""
+    stopped_minute = clock_stopped_at.replace(second=0, microsecond=0)
+    late = max(timedelta(0), stopped_minute - due.replace(second=0, microsecond=0))
     return GoalChange(
         "GoalStopped",
         {
-            "goal": name, "run": run, "met": clock_stopped_at <= due,
+            "goal": name, "run": run, "met": stopped_minute <= due,
             "late_by_minutes": int(late.total_seconds() // 60),
         },
     )  # fmt: skip

@@ -19,12 +19,16 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from propdesk.domain.errors import InvalidCommand
+from propdesk.domain.complaint import Complaint
+from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.domain.repair import Repair
 from propdesk.domain.validated import ValidatedConfig
 from propdesk.domain.values import Role, ShortText, listed_twice
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from propdesk.domain.ticket import Ticket
 
     from propdesk.domain.calendar import WorkingCalendar
 
@@ -42,37 +46,38 @@ def _as_tuple(value: object) -> object:
     return (value,) if isinstance(value, str) else value
 
 
-REPAIR_EVENTS: frozenset[str] = frozenset(
-    name
-    for name, value in vars(Repair).items()
-    if isinstance(value, type)
-    and issubclass(value, Repair.Event)
-    and name not in {"Event", "Created"}
-)
-"""Events a repair goal may name: the repair aggregate's own."""
+def _step_events(aggregate: type[Ticket]) -> frozenset[str]:
+    """The events of a ticket kind that record its steps: not the SLA clock's own."""
+    return frozenset(
+        name
+        for name, value in vars(aggregate).items()
+        if isinstance(value, type)
+        and issubclass(value, aggregate.Event)
+        and name not in {"Event", "Created", *CLOCK_EVENTS}
+    )
 
-COMPLAINT_EVENTS: frozenset[str] = frozenset(
-    {
-        "ComplaintReceived", "ComplaintClassified", "ComplaintRouted", "CustomerContacted",
-        "PlanApproved", "AnswerGiven", "DeferredWithExpectedDate", "ComplaintResolved",
-        "ResultReportedToComplainant", "OverdueEscalated", "ComplaintClosed",
-    }
-)  # fmt: skip
-"""Events a complaint goal may name: the design catalogue of seed-spec §3.4, which the
-complaint aggregate (issue 3) takes as its event names."""
 
+REPAIR_EVENTS = _step_events(Repair)
+"""Events a repair goal may name: the repair's steps."""
+
+COMPLAINT_EVENTS = _step_events(Complaint)
+"""Events a complaint goal may name: the complaint's steps (seed-spec §3.4's catalogue, with
+``ComplaintReopened`` and ``RepairLinked``)."""
+
+_TICKETS: dict[str, type[Ticket]] = {"repair": Repair, "complaint": Complaint}
 EVENTS_OF: dict[str, frozenset[str]] = {"repair": REPAIR_EVENTS, "complaint": COMPLAINT_EVENTS}
 
 
 def goal_facts(ticket: str, event: str) -> frozenset[str] | None:
     """The facts a goal may test on this start event: its fields and any the ticket adds.
 
-    ``None`` when the event is unknown (reported elsewhere) or its fields are not known yet.
+    ``None`` when the event is unknown (reported as such elsewhere).
     """
-    if ticket != "repair" or event not in REPAIR_EVENTS:
+    if event not in EVENTS_OF[ticket]:
         return None
-    fields = frozenset(getattr(Repair, event).__dataclass_fields__)
-    return fields | Repair.GOAL_FACTS.get(event, frozenset())
+    aggregate = _TICKETS[ticket]
+    fields = frozenset(getattr(aggregate, event).__dataclass_fields__)
+    return fields | aggregate.GOAL_FACTS.get(event, frozenset())
 
 
 class GoalClock(StrEnum):
@@ -146,7 +151,7 @@ class Goal(ValidatedConfig):
     def _check(self) -> Self:
         problems = self._clock_problems() + self._event_problems() + self._field_problems()
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError(f"goal {self.name}: " + "; ".join(problems))
         return self
 
     def _clock_problems(self) -> list[str]:
@@ -216,12 +221,21 @@ class Goal(ValidatedConfig):
             CalendarYearUnknown: a working-day goal needs a year the calendar has no data for.
             InvalidCommand: ``start`` is naive, or the anchor field holds no time.
         """
+        if start.tzinfo is None:
+            raise InvalidCommand(self.name, ["start: a naive datetime; give its time zone"])
         due = self._due_by_clock(start, fields, calendar)
         own = fields.get(self.or_by) if self.or_by is not None else None
         return min(due, own) if isinstance(own, datetime) else due
 
-    def warning(self, start: datetime, due: datetime) -> datetime:
-        """When a warning is due: ``warn_at`` of the way from start to due."""
+    def warning(self, start: datetime, due: datetime, calendar: WorkingCalendar) -> datetime:
+        """When a warning is due: ``warn_at`` of the time allowed, on the goal's own clock.
+
+        A working-day or working-time goal warns after that share of the working time
+        between start and due, so a 3-working-day limit never warns in the night.
+        """
+        if self.clock in (GoalClock.WORKING_DAYS, GoalClock.WORKING_TIME):
+            allowed = calendar.working_time_between(start, due)
+            return calendar.add_working_time(start, allowed * self.warn_at)
         return start + (due - start) * self.warn_at
 
     def _due_by_clock(
@@ -260,6 +274,10 @@ class Policy(ValidatedConfig):
             msg = f"goals named twice: {', '.join(twice)}"
             raise ValueError(msg)
         return self
+
+    def has_goal(self, name: str) -> bool:
+        """Whether the policy has a goal with this name."""
+        return any(goal.name == name for goal in self.goals)
 
     def goal(self, name: str) -> Goal:
         """The goal with this name; ``KeyError`` if there is none."""

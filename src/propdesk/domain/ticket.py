@@ -19,7 +19,14 @@ from eventsourcing.domain import Aggregate
 
 from propdesk.domain.authority import authorise_ticket_step
 from propdesk.domain.errors import ConfigurationError, RuleViolation
-from propdesk.domain.goals import OPEN, GoalChange, GoalStatus, Occurrence, goal_changes
+from propdesk.domain.goals import (
+    CLOCK_EVENTS,
+    OPEN,
+    GoalChange,
+    GoalStatus,
+    Occurrence,
+    goal_changes,
+)
 
 if TYPE_CHECKING:
     from propdesk.domain import commands as c
@@ -193,6 +200,10 @@ class Ticket(Aggregate):
         if (self.policy_name, self.policy_version) == (cmd.policy, cmd.version):
             return  # already pinned there: nothing to record
         self._emit(self.PolicyPinned, d, policy=cmd.policy, version=cmd.version, reason=cmd.reason)
+        for name, record in self.goals.items():
+            if record["status"] in OPEN and not d.policy.has_goal(name):
+                cancelled = {"goal": name, "run": record["run"], "reason": "policy changed"}
+                self._record_goal_change(GoalChange("GoalCancelled", cancelled), d)
 
     def record_goal_warning(self, cmd: c.RecordGoalWarning, d: Decision) -> None:
         """Records that the goal's warning was raised; a repeat, or a stale run, is a no-op."""
@@ -219,7 +230,8 @@ class Ticket(Aggregate):
         due = cmd.due_at
         if d.at < due:
             self._refuse_rule(cmd.step, f"{cmd.goal} is not due until {due.isoformat()}")
-        notify = [role.value for role in d.policy.goal(cmd.goal).notify] if d.policy else []
+        known = d.policy is not None and d.policy.has_goal(cmd.goal)
+        notify = [role.value for role in d.policy.goal(cmd.goal).notify] if known else []
         self._emit(
             self.GoalBreached, d, goal=cmd.goal, run=record["run"], due_at=due, notify=notify
         )
@@ -246,7 +258,8 @@ class Ticket(Aggregate):
         self.trigger_event(
             event_class, timestamp=d.at, actor=d.actor.id, command_id=d.command_id, **fields
         )
-        self._track_goals(self.pending_events[-1], d)
+        if event_class.__name__ not in CLOCK_EVENTS:  # the clock's own events time nothing
+            self._track_goals(self.pending_events[-1], d)
 
     def _track_goals(self, event: object, d: Decision) -> None:
         if d.policy is None or d.calendar is None or self.policy_name is None:
