@@ -13,8 +13,9 @@ Every name below is public and stable; everything else may change.
 
 from propdesk.application.calendars import china_calendar, load_calendar_overrides
 from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.complaint_view import ComplainantView, ComplaintView
 from propdesk.application.configuration import default_policy, load_organisation, load_policy
-from propdesk.application.desk import Desk, open_desk
+from propdesk.application.desk import Desk, TicketView, open_desk
 from propdesk.application.goal_view import GoalState, GoalView
 from propdesk.application.views import CommandResult, HistoryEntry, OwnerView, RepairView
 from propdesk.application.what_if import GoalComparison, RunCompared, WhatIfReport, what_if
@@ -56,6 +57,28 @@ from propdesk.domain.commands import (
     TicketCommand,
     Verify,
 )
+from propdesk.domain.complaint_commands import (
+    ApprovePlan,
+    ClassifyComplaint,
+    CloseAsInvalid,
+    ConfirmResolution,
+    ContactCustomer,
+    DeferComplaint,
+    EscalateOverdue,
+    GiveAnswer,
+    LinkRepair,
+    LogComplaint,
+    ReportResult,
+    ResolveComplaint,
+    RouteComplaint,
+)
+from propdesk.domain.complaint_lifecycle import ComplaintState
+from propdesk.domain.complaint_values import (
+    ComplaintLiability,
+    ComplaintSatisfaction,
+    ComplaintSeverity,
+    ComplaintSubject,
+)
 from propdesk.domain.errors import (
     ConcurrencyConflict,
     ConfigurationError,
@@ -92,28 +115,43 @@ __all__ = [
     "LIFECYCLE",
     "AcceptQuote",
     "AmendItem",
+    "ApprovePlan",
     "CalendarYearUnknown",
     "ChangePolicy",
     "Channel",
     "CheckArrival",
+    "ClassifyComplaint",
     "Clock",
     "Close",
+    "CloseAsInvalid",
     "Command",
     "CommandResult",
+    "ComplainantView",
+    "ComplaintLiability",
+    "ComplaintSatisfaction",
+    "ComplaintSeverity",
+    "ComplaintState",
+    "ComplaintSubject",
+    "ComplaintView",
     "Complete",
     "ConcurrencyConflict",
     "ConfigurationError",
     "ConfirmNoStaff",
+    "ConfirmResolution",
     "ContactChannel",
+    "ContactCustomer",
     "DatabaseNotInitialised",
     "DeclareNotRepairable",
     "DeclineOnSite",
     "DeclineQuote",
+    "DeferComplaint",
     "Desk",
     "Dispatch",
     "DoorAnswered",
     "Escalate",
+    "EscalateOverdue",
     "FeeStatus",
+    "GiveAnswer",
     "Goal",
     "GoalClock",
     "GoalComparison",
@@ -125,6 +163,8 @@ __all__ = [
     "InvalidCommand",
     "KnockUnanswered",
     "LeaveForRevisit",
+    "LinkRepair",
+    "LogComplaint",
     "LogRepair",
     "Organisation",
     "Outcome",
@@ -146,9 +186,12 @@ __all__ = [
     "RepairState",
     "RepairView",
     "ReportArrival",
+    "ReportResult",
     "Reschedule",
     "RescheduleKind",
+    "ResolveComplaint",
     "Role",
+    "RouteComplaint",
     "RuleViolation",
     "RunCompared",
     "SettleFee",
@@ -159,6 +202,7 @@ __all__ = [
     "SystemClock",
     "TicketAlreadyExists",
     "TicketCommand",
+    "TicketView",
     "UnauthorisedActor",
     "UnknownTicket",
     "Verify",

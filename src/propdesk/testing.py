@@ -1,6 +1,7 @@
 """Test doubles shipped with propdesk.
 
-Clocks you control, the sample estate, an in-memory desk, and a valid repair to start from.
+Clocks you control, the sample estate, an in-memory desk, and a valid repair and complaint
+to start from.
 
 Use them in your own service's tests::
 
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from propdesk.application.desk import Desk, open_desk
 from propdesk.domain.commands import LogRepair, OwnerContact
+from propdesk.domain.complaint_commands import LogComplaint
 from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.organisation import Organisation
 from propdesk.domain.rules import DEFAULT_RULES, RepairRules
@@ -127,3 +129,24 @@ def new_repair(**overrides: object) -> LogRepair:
     }
     fields.update(overrides)
     return LogRepair(**fields)
+
+
+def new_complaint(**overrides: object) -> LogComplaint:
+    """A valid :class:`LogComplaint` for the sample estate, about a late technician; override
+    any field. It happened two hours before ``at`` (or, without ``at``, at the test clock's
+    default start).
+    """
+    at = overrides.get("at")
+    happened = (at if isinstance(at, datetime) else MONDAY_MORNING) - timedelta(hours=2)
+    fields: dict[str, Any] = {
+        "actor": "desk-huang",
+        "channel": Channel.PHONE,
+        "occurred_at": happened,
+        "place": "3栋2单元1201",
+        "department_complained_about": "工程部",
+        "what_happened": "维修师傅比约定时间晚到两小时",
+        "demands": "要求道歉",
+        "complainant": OwnerContact(name="陈女士", phone="13812345678"),
+    }
+    fields.update(overrides)
+    return LogComplaint(**fields)

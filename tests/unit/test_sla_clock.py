@@ -70,7 +70,12 @@ def test_a_new_ticket_is_pinned_to_the_desk_policy_and_starts_its_first_goal(des
     view = desk.view(ticket)
     assert view.policy == "seeds v1"
     [pinned] = _events(desk, ticket, "PolicyPinned")
-    assert pinned.payload == {"policy": "seeds", "version": 1, "reason": "logged"}
+    assert pinned.payload == {
+        "policy": "seeds",
+        "version": 1,
+        "digest": p.default_policy().digest(),
+        "reason": "logged",
+    }
     [notify] = view.goals
     assert (notify.goal, notify.seed, notify.run) == ("notify_engineering", "T04", 1)
     assert notify.due_at == T0 + timedelta(minutes=3)
@@ -505,3 +510,18 @@ def test_nobody_to_send_cancels_the_arrival_clock_unless_it_had_already_run_out(
     clock.advance(minutes=15)
     desk.execute(p.ConfirmNoStaff(ticket_id=late, actor="pm-li"))
     assert _goal(desk, late, "arrive_asap").state is p.GoalState.BREACHED
+
+
+def test_a_policy_changed_without_a_new_version_is_refused_for_tickets_pinned_to_it(clock):
+    first = in_memory_desk(clock=clock)
+    ticket = first.execute(new_repair()).ticket_id
+    seeds = p.default_policy()
+    edited = seeds.model_copy(
+        update={"goals": [g for g in seeds.goals if g.name != "cost_review"]}
+    )  # still "seeds v1"
+    second = p.Desk(first._store, first._config, first.organisations.values(), clock=clock,
+                    policy=edited, calendar=first.calendar)  # fmt: skip
+
+    with pytest.raises(p.ConfigurationError, match="changed without a new version number"):
+        second.execute(_dispatch(ticket))
+    assert [e.event for e in second.history(ticket)] == [e.event for e in first.history(ticket)]

@@ -18,12 +18,19 @@ from uuid import UUID, uuid4
 import structlog
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.utils import get_topic
 
 from propdesk.application.calendars import china_calendar
 from propdesk.application.clock import Clock, SystemClock
+from propdesk.application.complaint_view import ComplaintView
 from propdesk.application.configuration import default_policy
 from propdesk.application.views import CommandResult, HistoryEntry, RepairView
+from propdesk.domain.authority import AUTHORITY, TICKET_AUTHORITY
 from propdesk.domain.commands import ChangePolicy, Command, LogRepair, TicketCommand
+from propdesk.domain.complaint import Complaint
+from propdesk.domain.complaint_authority import COMPLAINT_AUTHORITY
+from propdesk.domain.complaint_commands import LinkRepair, LogComplaint
+from propdesk.domain.complaint_lifecycle import ComplaintState
 from propdesk.domain.context import Decision
 from propdesk.domain.errors import (
     ConcurrencyConflict,
@@ -33,6 +40,7 @@ from propdesk.domain.errors import (
     UnauthorisedActor,
     UnknownTicket,
 )
+from propdesk.domain.lifecycle import RepairState
 from propdesk.domain.repair import Repair
 from propdesk.domain.rules import DEFAULT_RULES, RepairRules
 from propdesk.persistence.config import DEFAULT_URL, StoreConfig
@@ -46,6 +54,7 @@ if TYPE_CHECKING:
     from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation
     from propdesk.domain.sla_policy import Policy
+    from propdesk.domain.ticket import Ticket
 
 _log = structlog.get_logger("propdesk.desk")
 
@@ -57,6 +66,17 @@ def _fingerprint(command: Command) -> str:
 
 
 DEFAULT_RETRIES = 3
+
+TicketKind = Literal["repair", "complaint"]
+TicketView = RepairView | ComplaintView
+NewTicket = LogRepair | LogComplaint
+_CREATED = (Repair.Logged, Complaint.ComplaintReceived)
+_STEPS_OF: dict[str, frozenset[str]] = {
+    "repair": frozenset(AUTHORITY) | frozenset(TICKET_AUTHORITY),
+    "complaint": frozenset(COMPLAINT_AUTHORITY) | frozenset(TICKET_AUTHORITY),
+}
+"""The commands each kind of ticket takes: its own steps, and the SLA clock's."""
+_KIND_OF_STEP = dict.fromkeys(AUTHORITY, "repair") | dict.fromkeys(COMPLAINT_AUTHORITY, "complaint")
 
 
 class Desk:
@@ -94,11 +114,13 @@ class Desk:
         self._policy = policy
         self._calendar = calendar
         self._policies: dict[tuple[str, int], Policy] = {}
+        self._digests: dict[tuple[str, int], str] = {}
         for known in (*policies, *([policy] if policy is not None else [])):
             key = (known.name, known.version)
             if self._policies.get(key, known) != known:
                 raise ConfigurationError(f"two different SLA policies are {key[0]} v{key[1]}")
             self._policies[key] = known
+            self._digests[key] = known.digest()
 
     @property
     def url(self) -> str:
@@ -155,7 +177,7 @@ class Desk:
             ConcurrencyConflict: the ticket kept changing under the command.
         """
         command_id = command.command_id or uuid4().hex
-        if isinstance(command, LogRepair):
+        if isinstance(command, NewTicket):
             ticket_id = command.ticket_id or (
                 ticket_id_for(command.command_id) if command.command_id else uuid4()
             )
@@ -176,7 +198,7 @@ class Desk:
             first_version = ticket.version - len(ticket.pending_events) + 1
             events = [type(event).__name__ for event in ticket.pending_events]
             result = CommandResult(
-                ticket_id=ticket_id, command_id=command_id, step=command.step,
+                ticket_id=ticket_id, command_id=command_id, step=command.step, kind=ticket.kind,
                 version=ticket.version, state=ticket.state, events=tuple(events),
             )  # fmt: skip
             receipt = None
@@ -189,7 +211,7 @@ class Desk:
             try:
                 self._store.save(ticket, receipt)
             except IntegrityError:
-                if isinstance(command, LogRepair):
+                if isinstance(command, NewTicket):
                     self._after_duplicate_log(command, ticket_id)
                 _log.info("concurrent change; deciding again", attempt=attempt, **log)
                 continue
@@ -202,7 +224,7 @@ class Desk:
 
     def _decide(
         self, command: Command, ticket_id: UUID, command_id: str
-    ) -> tuple[Repair, datetime]:
+    ) -> tuple[Repair | Complaint, datetime]:
         """Loads (or creates) the ticket and lets it decide; returns it and the step's time.
 
         A command without ``at`` is stamped now, on every attempt. If another process's
@@ -210,11 +232,20 @@ class Desk:
         step's time, so worker clock skew never makes a ticket's record run backwards.
         """
         at = command.at or self._now()
-        if isinstance(command, LogRepair):
+        if isinstance(command, NewTicket):
             estate = self._organisation_for_new(command)
             decision = self._decision(command, estate, at, command_id, self._policy)
-            return Repair.log(ticket_id, command, decision), at
+            if isinstance(command, LogRepair):
+                return Repair.log(ticket_id, command, decision), at
+            if command.repair_id is not None:
+                self._require_repair(command.repair_id, command)
+            return Complaint.receive(ticket_id, command, decision), at
         ticket = self._load(ticket_id)
+        if command.step not in _STEPS_OF[ticket.kind]:
+            problem = f"ticket_id: {ticket_id} is a {ticket.kind}; {command.step} is not its step"
+            raise InvalidCommand(type(command).__name__, [problem])
+        if isinstance(command, LinkRepair):
+            self._require_repair(command.repair_id, command)
         if command.at is None and at < ticket.modified_on:
             at = ticket.modified_on
         organisation = self._organisations.get(ticket.estate)
@@ -229,13 +260,28 @@ class Desk:
         getattr(ticket, command.step)(command, decision)
         return ticket, at
 
-    def _policy_for(self, ticket: Repair, command: Command) -> Policy | None:
+    def _require_repair(self, repair_id: UUID, command: Command) -> None:
+        """A complaint may link only to a repair this desk has stored."""
+        if self.kind_of(repair_id) != "repair":
+            raise InvalidCommand(
+                type(command).__name__, [f"repair_id: {repair_id} is not a stored repair"]
+            )
+
+    def _policy_for(self, ticket: Ticket, command: Command) -> Policy | None:
         """The policy a step on ``ticket`` is decided under: its pinned one, or the new one."""
         if isinstance(command, ChangePolicy):
             return self.policy_of(command.policy, command.version)
         if ticket.policy_name is None or ticket.policy_version is None:
             return None
-        return self.policy_of(ticket.policy_name, ticket.policy_version)
+        policy = self.policy_of(ticket.policy_name, ticket.policy_version)
+        pinned = ticket.policy_digest
+        if pinned is not None and pinned != self._digests[policy.name, policy.version]:
+            raise ConfigurationError(
+                f"SLA policy {policy.name} v{policy.version} is not the one ticket {ticket.id} "
+                "was pinned to: its goals changed without a new version number; give the "
+                "changed profile a new version and keep the old one"
+            )
+        return policy
 
     def _decision(
         self,
@@ -253,22 +299,21 @@ class Desk:
         calendar = self._calendar if policy is not None else None
         return Decision(actor, at, command_id, organisation, self._rules, policy, calendar)
 
-    def _organisation_for_new(self, command: LogRepair) -> Organisation:
+    def _organisation_for_new(self, command: NewTicket) -> Organisation:
+        name = type(command).__name__
         if command.estate is None:
             if len(self._organisations) == 1:
                 return next(iter(self._organisations.values()))
-            raise InvalidCommand(
-                "LogRepair", ["estate: required when a desk serves several estates"]
-            )
+            raise InvalidCommand(name, ["estate: required when a desk serves several estates"])
         organisation = self._organisations.get(command.estate)
         if organisation is None:
             known = ", ".join(sorted(self._organisations)) or "none"
             raise InvalidCommand(
-                "LogRepair", [f"estate: unknown estate {command.estate!r} (known: {known})"]
+                name, [f"estate: unknown estate {command.estate!r} (known: {known})"]
             )
         return organisation
 
-    def _after_duplicate_log(self, command: LogRepair, ticket_id: UUID) -> None:
+    def _after_duplicate_log(self, command: NewTicket, ticket_id: UUID) -> None:
         """A log collided: a retry of the same command may replay; anything else may not."""
         if command.command_id is None or self._receipt(command.command_id) is None:
             raise TicketAlreadyExists(ticket_id) from None
@@ -308,23 +353,25 @@ class Desk:
             )
         _log.info("command already applied; returning its result", version=receipt.last_version,
                   **log)  # fmt: skip
+        kind = _KIND_OF_STEP.get(receipt.step) or self.kind_of(receipt.ticket_id)
+        state = ComplaintState(receipt.state) if kind == "complaint" else RepairState(receipt.state)
         return CommandResult(
             ticket_id=receipt.ticket_id, command_id=receipt.command_id, step=receipt.step,
-            version=receipt.last_version, state=receipt.state, events=tuple(receipt.events),
+            kind=kind, version=receipt.last_version, state=state, events=tuple(receipt.events),
             replayed=True,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ queries
 
-    def view(self, ticket_id: UUID, *, redact_personal_data: bool = False) -> RepairView:
-        """The ticket as it stands now.
+    def view(self, ticket_id: UUID, *, redact_personal_data: bool = False) -> TicketView:
+        """The ticket as it stands now: a :class:`RepairView` or a :class:`ComplaintView`.
 
         Its goals' state and time left are taken at the desk's clock (never before the
         ticket's last step).
         """
         ticket = self._load(ticket_id)
         now = max(self._now(), ticket.modified_on)
-        return RepairView.of(ticket, now=now, redact_personal_data=redact_personal_data)
+        return _view_of(ticket, now, redact=redact_personal_data)
 
     def view_at(
         self,
@@ -333,7 +380,7 @@ class Desk:
         version: int | None = None,
         at: datetime | None = None,
         redact_personal_data: bool = False,
-    ) -> RepairView:
+    ) -> TicketView:
         """The ticket as it stood at a version, or at a time (its last step at or before it).
 
         Its goals are shown as they stood at that time, or at that version's last step.
@@ -358,7 +405,7 @@ class Desk:
         ticket = self._load(ticket_id, version=version)
         if ticket.version != version:
             raise UnknownTicket(ticket_id)
-        return RepairView.of(ticket, now=at, redact_personal_data=redact_personal_data)
+        return _view_of(ticket, at or ticket.modified_on, redact=redact_personal_data)
 
     def history(
         self, ticket_id: UUID, *, redact_personal_data: bool = False
@@ -372,7 +419,7 @@ class Desk:
             raise UnknownTicket(ticket_id)
         return entries
 
-    def stored_events(self, ticket_id: UUID) -> tuple[Repair.Event, ...]:
+    def stored_events(self, ticket_id: UUID) -> tuple[Ticket.Event, ...]:
         """The ticket's stored domain events, in order, as loaded (upcast) today.
 
         Raises:
@@ -383,27 +430,41 @@ class Desk:
             raise UnknownTicket(ticket_id)
         return tuple(events)
 
-    def replay(self, ticket_id: UUID) -> Repair:
+    def replay(self, ticket_id: UUID) -> Repair | Complaint:
         """Rebuilds the ticket from its events alone, ignoring snapshots and caches (for audit)."""
-        ticket: Repair | None = None
+        ticket: Repair | Complaint | None = None
         for event in self._events(ticket_id):
-            ticket = cast("Repair | None", event.mutate(ticket))
+            ticket = cast("Repair | Complaint | None", event.mutate(ticket))
         if ticket is None:
             raise UnknownTicket(ticket_id)
         return ticket
 
-    def load(self, ticket_id: UUID) -> Repair:
+    def load(self, ticket_id: UUID) -> Repair | Complaint:
         """The ticket aggregate as the desk would decide on it (snapshots and cache allowed)."""
         return self._load(ticket_id)
 
-    def ticket_ids(self) -> Iterator[UUID]:
-        """Ids of every stored ticket, in the order they were logged."""
-        topic = "propdesk.domain.repair:Repair.Logged"
+    def kind_of(self, ticket_id: UUID) -> TicketKind | None:
+        """Whether the ticket is a repair or a complaint; ``None`` if there is no such ticket."""
+        with self._reading():
+            first = list(self._store.events.get(ticket_id, limit=1))
+        if first and isinstance(first[0], Repair.Logged):
+            return "repair"
+        if first and isinstance(first[0], Complaint.ComplaintReceived):
+            return "complaint"
+        return None
+
+    def ticket_ids(self, kind: TicketKind | None = None) -> Iterator[UUID]:
+        """Ids of every stored ticket (or those of one kind), in the order they were logged."""
+        topics = [
+            get_topic(created)
+            for created in _CREATED
+            if kind is None or created.__qualname__.split(".")[0].lower() == kind
+        ]
         page = 500
         start = 1
         while True:
             with self._reading():
-                found = self._store.recorder.select_notifications(start, page, topics=[topic])
+                found = self._store.recorder.select_notifications(start, page, topics=topics)
             for notification in found:
                 yield cast("UUID", notification.originator_id)
             if len(found) < page:
@@ -430,7 +491,7 @@ class Desk:
         except PersistenceError as error:
             raise StoreUnavailable(f"cannot read from {self.url}: {error}") from error
 
-    def _load(self, ticket_id: UUID, version: int | None = None) -> Repair:
+    def _load(self, ticket_id: UUID, version: int | None = None) -> Repair | Complaint:
         try:
             with self._reading():
                 ticket: object = self._store.repository.get(
@@ -438,16 +499,22 @@ class Desk:
                 )
         except AggregateNotFoundError:
             raise UnknownTicket(ticket_id) from None
-        if not isinstance(ticket, Repair):
+        if not isinstance(ticket, Repair | Complaint):
             raise UnknownTicket(ticket_id)
         return ticket
 
-    def _events(self, ticket_id: UUID) -> list[Repair.Event]:
+    def _events(self, ticket_id: UUID) -> list[Ticket.Event]:
         with self._reading():
             events = list(self._store.events.get(ticket_id))
-        if events and not isinstance(events[0], Repair.Logged):
+        if events and not isinstance(events[0], _CREATED):
             return []
-        return cast("list[Repair.Event]", events)
+        return cast("list[Ticket.Event]", events)
+
+
+def _view_of(ticket: Repair | Complaint, now: datetime, *, redact: bool) -> TicketView:
+    if isinstance(ticket, Complaint):
+        return ComplaintView.of(ticket, now=now, redact_personal_data=redact)
+    return RepairView.of(ticket, now=now, redact_personal_data=redact)
 
 
 @cache

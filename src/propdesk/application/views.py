@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
 from propdesk.application.goal_view import GoalView, goal_views
+from propdesk.domain.complaint_lifecycle import ComplaintState
+from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.lifecycle import RepairState, allowed_commands
 from propdesk.domain.values import FeeStatus
 
 if TYPE_CHECKING:
     from propdesk.domain.repair import Repair
+    from propdesk.domain.ticket import Ticket
 
 REDACTED = "***"
 _COMMON_FIELDS = frozenset(
@@ -33,9 +36,11 @@ class CommandResult(BaseModel):
     ticket_id: UUID
     command_id: str
     step: str
+    kind: Literal["repair", "complaint"] = "repair"
+    """Which kind of ticket the command was for."""
     version: int
     """The ticket's version after the command."""
-    state: RepairState
+    state: RepairState | ComplaintState
     events: tuple[str, ...]
     """The names of the events the command stored, in order."""
     replayed: bool = False
@@ -193,12 +198,13 @@ class HistoryEntry(BaseModel):
     """The event's own fields; personal data replaced by ``***`` when redacted."""
 
     @classmethod
-    def of(cls, event: Repair.Event, *, redact_personal_data: bool = False) -> HistoryEntry:
+    def of(cls, event: Ticket.Event, *, redact_personal_data: bool = False) -> HistoryEntry:
         """The entry for one stored event."""
         payload = {k: v for k, v in vars(event).items() if k not in _COMMON_FIELDS}
         if redact_personal_data and "personal_data" in payload:
             payload["personal_data"] = dict.fromkeys(payload["personal_data"], REDACTED)
-            payload["unit"] = REDACTED  # an address identifies a household (seed-spec §7.1)
+            if "unit" in payload:
+                payload["unit"] = REDACTED  # an address identifies a household (seed-spec §7.1)
         return cls(
             version=event.originator_version,
             event=type(event).__name__,
@@ -207,3 +213,15 @@ class HistoryEntry(BaseModel):
             command_id=event.command_id,
             payload=payload,
         )
+
+
+def repair_view(view: BaseModel) -> RepairView:
+    """``view`` as a :class:`RepairView`, for code that reads repairs only.
+
+    Raises:
+        InvalidCommand: it is the view of another kind of ticket.
+    """
+    if not isinstance(view, RepairView):
+        ticket = getattr(view, "ticket_id", "?")
+        raise InvalidCommand("view", [f"ticket {ticket} is not a repair"])
+    return view

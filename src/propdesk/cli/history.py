@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from propdesk.application.complaint_view import ComplaintView
 from propdesk.application.desk import open_desk
 from propdesk.application.views import HistoryEntry
 from propdesk.cli.common import CliError, require_existing_database, stdout_console
@@ -25,8 +26,7 @@ from propdesk.cli.common import CliError, require_existing_database, stdout_cons
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from propdesk.application.desk import Desk
-    from propdesk.application.views import RepairView
+    from propdesk.application.desk import Desk, TicketView
     from propdesk.domain.organisation import Organisation
 
 _HISTORY_JSON = TypeAdapter(list[HistoryEntry])
@@ -85,12 +85,18 @@ def resolve_ticket(desk: Desk, given: str) -> UUID:
     return matches[0]
 
 
-def _heading(view: RepairView) -> str:
-    where = escape(f"{view.estate} {view.unit}: {view.description}")
-    owner = escape(f"{view.owner.name} {view.owner.phone}")
+def _heading(view: TicketView) -> str:
+    if isinstance(view, ComplaintView):
+        kind = "Complaint"
+        where = escape(f"{view.estate} {view.place}: {view.what_happened}")
+        who = escape(f"complainant {view.complainant.name} {view.complainant.phone}")
+    else:
+        kind = "Ticket"
+        where = escape(f"{view.estate} {view.unit}: {view.description}")
+        who = escape(f"owner {view.owner.name} {view.owner.phone}")
     return (
-        f"[bold]Ticket {view.ticket_id}[/bold]  {where}\n"
-        f"owner {owner}; now [bold]{view.state}[/bold] (version {view.version})"
+        f"[bold]{kind} {view.ticket_id}[/bold]  {where}\n"
+        f"{who}; now [bold]{view.state}[/bold] (version {view.version})"
     )
 
 

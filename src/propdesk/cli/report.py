@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from propdesk.application.views import repair_view
 from propdesk.domain.goal_runs import Outcome, RunLog
 from propdesk.domain.lifecycle import RepairState
 
@@ -151,7 +152,7 @@ def summarise(
     tickets: Iterable[UUID] | None = None,
 ) -> DayReport:
     """Reads every ticket (or the given ones) back from ``desk`` and counts what happened."""
-    ids = list(desk.ticket_ids() if tickets is None else tickets)
+    ids = list(desk.ticket_ids(kind="repair") if tickets is None else tickets)
     facts = [_Facts.read(desk, ticket, day_end) for ticket in ids]
     durations = [(f.to_completion, f.view.ticket_id) for f in facts if f.to_completion]
     longest = max(durations, default=None)
@@ -197,8 +198,8 @@ class _Facts:
     def read(cls, desk: Desk, ticket: UUID, day_end: datetime) -> _Facts:
         history = desk.history(ticket)
         before = [entry.version for entry in history if entry.at < day_end]
-        state = desk.view_at(ticket, version=before[-1]).state if before else None
-        return cls(desk.view(ticket), history, state)
+        earlier = repair_view(desk.view_at(ticket, version=before[-1])) if before else None
+        return cls(repair_view(desk.view(ticket)), history, earlier.state if earlier else None)
 
     def events(self, name: str, **payload: object) -> list[HistoryEntry]:
         """The ticket's events called ``name`` whose payload has the given values."""

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeAlias
 from uuid import UUID
 
-from propdesk.application.views import CommandResult
+from propdesk.application.views import CommandResult, repair_view
 
 if TYPE_CHECKING:
     import random
@@ -68,7 +68,7 @@ class Engine:
 
     def view(self, ticket: UUID) -> RepairView:
         """The ticket as the desk sees it now."""
-        return self.desk.view(ticket)
+        return repair_view(self.desk.view(ticket))
 
     def start(self, process: Process) -> None:
         """Sets a new story going: its first step joins the heap."""

@@ -163,8 +163,11 @@ def _open_goal_changes(
 
 
 def _stop(name: str, run: int, due: datetime, clock_stopped_at: datetime) -> GoalChange:
-    """A stop, judged to the minute: the record keeps times to the minute (T01, 精确到分), so
-    a stop within the due minute is in time, as the arrival check is."""
+    """A stop, judged to the minute.
+
+    The record keeps times to the minute (T01, 精确到分), so a stop within the due minute is
+    in time, as the arrival check is.
+    """
     stopped_minute = clock_stopped_at.replace(second=0, microsecond=0)
     late = max(timedelta(0), stopped_minute - due.replace(second=0, microsecond=0))
     return GoalChange(

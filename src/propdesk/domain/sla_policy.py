@@ -12,14 +12,15 @@ deciding and store them on events, so replay never recomputes them.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
-from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.complaint import Complaint
+from propdesk.domain.errors import InvalidCommand
 from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.domain.repair import Repair
 from propdesk.domain.validated import ValidatedConfig
@@ -28,9 +29,8 @@ from propdesk.domain.values import Role, ShortText, listed_twice
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from propdesk.domain.ticket import Ticket
-
     from propdesk.domain.calendar import WorkingCalendar
+    from propdesk.domain.ticket import Ticket
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$")]
 """A goal's or policy's name: lower case, digits and underscores."""
@@ -274,6 +274,10 @@ class Policy(ValidatedConfig):
             msg = f"goals named twice: {', '.join(twice)}"
             raise ValueError(msg)
         return self
+
+    def digest(self) -> str:
+        """A fingerprint of the policy's content: a changed goal under the same version shows."""
+        return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:16]
 
     def has_goal(self, name: str) -> bool:
         """Whether the policy has a goal with this name."""

@@ -55,12 +55,16 @@ class Ticket(Aggregate):
 
         policy: str
         version: int
+        digest: str
+        """The policy's content fingerprint (:meth:`Policy.digest`): the desk refuses to
+        decide on the ticket under a policy of the same version but other content."""
         reason: str
         """``logged`` for the policy a ticket starts under, or why it was changed."""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.policy_name = self.policy
             aggregate.policy_version = self.version
+            aggregate.policy_digest = self.digest
 
     class GoalStarted(Event):
         """A goal's clock started (or restarted, as a new run); its deadlines are fixed here."""
@@ -158,12 +162,13 @@ class Ticket(Aggregate):
     status: str
     policy_name: str | None
     policy_version: int | None
+    policy_digest: str | None
     goals: dict[str, GoalRecord]
 
     @staticmethod
     def start_state() -> dict[str, object]:
         """What a new ticket holds for its SLA clock: no policy and no goals, until pinned."""
-        return {"policy_name": None, "policy_version": None, "goals": {}}
+        return {"policy_name": None, "policy_version": None, "policy_digest": None, "goals": {}}
 
     def __deepcopy__(self, memo: dict[int, object]) -> Ticket:
         """A copy for the aggregate cache, made field by field.
@@ -199,7 +204,10 @@ class Ticket(Aggregate):
             raise ConfigurationError(msg)
         if (self.policy_name, self.policy_version) == (cmd.policy, cmd.version):
             return  # already pinned there: nothing to record
-        self._emit(self.PolicyPinned, d, policy=cmd.policy, version=cmd.version, reason=cmd.reason)
+        self._emit(
+            self.PolicyPinned, d, policy=cmd.policy, version=cmd.version,
+            digest=d.policy.digest(), reason=cmd.reason,
+        )  # fmt: skip
         for name, record in self.goals.items():
             if record["status"] in OPEN and not d.policy.has_goal(name):
                 cancelled = {"goal": name, "run": record["run"], "reason": "policy changed"}
@@ -230,8 +238,9 @@ class Ticket(Aggregate):
         due = cmd.due_at
         if d.at < due:
             self._refuse_rule(cmd.step, f"{cmd.goal} is not due until {due.isoformat()}")
-        known = d.policy is not None and d.policy.has_goal(cmd.goal)
-        notify = [role.value for role in d.policy.goal(cmd.goal).notify] if known else []
+        notify: list[str] = []
+        if d.policy is not None and d.policy.has_goal(cmd.goal):
+            notify = [role.value for role in d.policy.goal(cmd.goal).notify]
         self._emit(
             self.GoalBreached, d, goal=cmd.goal, run=record["run"], due_at=due, notify=notify
         )
@@ -250,7 +259,7 @@ class Ticket(Aggregate):
         if d.policy is not None:
             self._emit(
                 self.PolicyPinned, d, policy=d.policy.name, version=d.policy.version,
-                reason="logged",
+                digest=d.policy.digest(), reason="logged",
             )  # fmt: skip
 
     def _emit(self, event_class: type[Ticket.Event], d: Decision, **fields: Any) -> None:

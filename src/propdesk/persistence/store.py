@@ -14,6 +14,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.utils import Environment
 
+from propdesk.domain.complaint import Complaint
 from propdesk.domain.errors import DatabaseNotInitialised, PropdeskError
 from propdesk.domain.repair import Repair
 from propdesk.persistence.config import StoreConfig, parse_url
@@ -50,8 +51,8 @@ class EventStore(Application[UUID]):
     """The eventsourcing application that records repair events and command receipts."""
 
     name = "propdesk"
-    snapshotting_intervals = {Repair: SNAPSHOT_INTERVAL}  # noqa: RUF012 - eventsourcing reads a class dict
-    snapshotting_projectors = {Repair: replay}  # noqa: RUF012 - as above
+    snapshotting_intervals = {Repair: SNAPSHOT_INTERVAL, Complaint: SNAPSHOT_INTERVAL}  # noqa: RUF012 - eventsourcing reads a class dict
+    snapshotting_projectors = {Repair: replay, Complaint: replay}  # noqa: RUF012 - as above
 
     def construct_env(self, name: str, env: Any = None) -> Environment:  # noqa: ANN401 - eventsourcing's signature
         """Settings come from the URL alone: the process environment cannot redirect a desk."""
