@@ -132,9 +132,10 @@ def new_repair(**overrides: object) -> LogRepair:
 
 
 def new_complaint(**overrides: object) -> LogComplaint:
-    """A valid :class:`LogComplaint` for the sample estate, about a late technician; override
-    any field. It happened two hours before ``at`` (or, without ``at``, at the test clock's
-    default start).
+    """A valid :class:`LogComplaint` for the sample estate, about a late technician.
+
+    Override any field. It happened two hours before ``at`` (or, without ``at``, before the
+    test clocks' default start).
     """
     at = overrides.get("at")
     happened = (at if isinstance(at, datetime) else MONDAY_MORNING) - timedelta(hours=2)

@@ -81,8 +81,8 @@ def test_a_repair_step_on_a_complaint_is_invalid_and_stores_nothing(desk):
 
     with pytest.raises(p.InvalidCommand, match="is a complaint; dispatch is not its step"):
         desk.execute(p.Dispatch(ticket_id=ticket, actor="desk-huang", acceptor="tech-zhang"))
+    repair = desk.execute(new_repair()).ticket_id
     with pytest.raises(p.InvalidCommand, match="is a repair; give_answer is not its step"):
-        repair = desk.execute(new_repair()).ticket_id
         desk.execute(p.GiveAnswer(ticket_id=repair, actor="sup-chen", answer="已处理"))
     assert desk.history(ticket) == before
 

@@ -256,11 +256,13 @@ def test_a_run_cancelled_while_paused_is_judged_at_its_pause_in_the_view_too(des
          "goals.1.(top): Value error, goal notify_engineering: Dispatch is not a repair event"),
         ('starts_on = "ComplaintReceived"\nstops_on = ["PlanApproved"',
          'starts_on = "ComplaintLogged"\nstops_on = ["PlanApproved"',
-         "goals.12.(top): Value error, goal complaint_solution: ComplaintLogged is not a complaint event"),
+         ("goals.12.(top): Value error, goal complaint_solution: "
+          "ComplaintLogged is not a complaint event")),
         ('starts_at = "received_at"', 'starts_at = "received"',
          "goals.0.(top): Value error, goal record_request: Logged has no field received"),
         ('resumes_on = ["QuoteAccepted", "Dispatched"]\n', "",
-         "goals.10.(top): Value error, goal repair_completed: pauses_on and resumes_on go together"),
+         ("goals.10.(top): Value error, goal repair_completed: "
+          "pauses_on and resumes_on go together")),
         ('duration = "PT27H"', 'duration = "PT27H"\ndays = 3',
          "goals.12.(top): Value error, goal complaint_solution: clock working_time takes no days"),
     ],
