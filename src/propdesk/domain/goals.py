@@ -105,6 +105,8 @@ def goal_changes(
         CalendarYearUnknown: a working-day goal starts in a year the calendar has no data for.
         InvalidCommand: the start event's anchor field holds no time.
     """
+    if occurrence.name not in policy.named_events:
+        return []  # most steps start, stop or pause no goal
     changes: list[GoalChange] = []
     still_open = set()
     for name, record in goals.items():

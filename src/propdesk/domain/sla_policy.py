@@ -13,6 +13,7 @@ deciding and store them on events, so replay never recomputes them.
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal, Self
@@ -275,20 +276,33 @@ class Policy(ValidatedConfig):
             raise ValueError(msg)
         return self
 
+    @cached_property
+    def named_events(self) -> frozenset[str]:
+        """Every event a goal of the policy starts, stops, cancels, pauses or resumes on."""
+        return frozenset(
+            name
+            for goal in self.goals
+            for name in (
+                *goal.starts_on, *goal.stops_on, *goal.cancels_on, *goal.pauses_on,
+                *goal.resumes_on,
+            )
+        )  # fmt: skip
+
+    @cached_property
+    def _by_name(self) -> dict[str, Goal]:
+        return {goal.name: goal for goal in self.goals}
+
     def digest(self) -> str:
         """A fingerprint of the policy's content: a changed goal under the same version shows."""
         return hashlib.sha256(self.model_dump_json().encode("utf-8")).hexdigest()[:16]
 
     def has_goal(self, name: str) -> bool:
         """Whether the policy has a goal with this name."""
-        return any(goal.name == name for goal in self.goals)
+        return name in self._by_name
 
     def goal(self, name: str) -> Goal:
         """The goal with this name; ``KeyError`` if there is none."""
-        for goal in self.goals:
-            if goal.name == name:
-                return goal
-        raise KeyError(name)
+        return self._by_name[name]
 
     def started_by(
         self, ticket: str, event_name: str, fields: Mapping[str, object]
