@@ -334,3 +334,14 @@ def test_what_if_with_a_bad_profile_or_a_naive_time_fails_cleanly(demo_url, tmp_
     fails_with(capsys, ["sla", "what-if", "--policy", str(broken), "--db", demo_url], "goals")
     assert main(["sla", "what-if", "--policy", str(broken), "--as-of", "2026-11-23T09:00"]) == 2
     assert "time zone" in capsys.readouterr().err
+
+
+def test_the_complaint_lifecycle_prints_as_a_diagram_and_a_table(capsys):
+    assert main(["lifecycle", "--kind", "complaint"]) == 0
+    diagram = capsys.readouterr().out
+    assert diagram.startswith("stateDiagram-v2")
+    assert "ROUTED --> IN_HANDLING: contact_customer" in diagram
+    assert main(["lifecycle", "--kind", "complaint", "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    assert "Complaint lifecycle" in table
+    assert "the handler" in table

@@ -5,7 +5,7 @@ Subcommands::
     propdesk demo [--db URL] [--repairs N] [--seed S] [--date YYYY-MM-DD] [--organisation PATH]
     propdesk history TICKET [--db URL] [--show-personal-data] [--json]
     propdesk db init [--db URL]
-    propdesk lifecycle [--format mermaid|table]
+    propdesk lifecycle [--kind repair|complaint] [--format mermaid|table]
     propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
                          [--as-of TIME] [--format table|json|csv] [--runs]
 
@@ -30,7 +30,7 @@ from propdesk.cli.common import CliError, database_url, organisation_from, stdou
 from propdesk.cli.database import DEMO_URL, initialise
 from propdesk.cli.demo_run import DemoOptions, run_demo
 from propdesk.cli.history import HistoryOptions, show_history
-from propdesk.cli.lifecycle import FORMATS, lifecycle_table, lifecycle_text
+from propdesk.cli.lifecycle import FORMATS, KINDS, lifecycle_table, lifecycle_text
 from propdesk.cli.what_if import FORMATS as WHAT_IF_FORMATS
 from propdesk.cli.what_if import WhatIfOptions, run_what_if
 from propdesk.demo import DEMO_DAY, DemoSettings
@@ -158,7 +158,10 @@ def _add_db(commands: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def _add_lifecycle(commands: Subparsers, common: argparse.ArgumentParser) -> None:
     lifecycle = commands.add_parser(
-        "lifecycle", parents=[common], help="print the repair lifecycle"
+        "lifecycle", parents=[common], help="print the repair (or complaint) lifecycle"
+    )
+    lifecycle.add_argument(
+        "--kind", choices=KINDS, default="repair", help="which ticket kind (default: repair)"
     )
     lifecycle.add_argument(
         "--format", choices=FORMATS, default="mermaid",
@@ -223,9 +226,9 @@ def _db_init(args: argparse.Namespace) -> int:
 
 def _lifecycle(args: argparse.Namespace) -> int:
     if args.format == "table":
-        stdout_console(pipe_width=130).print(lifecycle_table())
+        stdout_console(pipe_width=130).print(lifecycle_table(args.kind))
     else:
-        print(lifecycle_text(), end="")
+        print(lifecycle_text(args.kind), end="")
     return 0
 
 
