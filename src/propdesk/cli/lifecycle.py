@@ -47,9 +47,9 @@ def lifecycle_table(kind: Kind = "repair") -> Table:
 
 def _who(command: str, kind: Kind) -> str:
     if kind == "complaint":
-        rule = COMPLAINT_AUTHORITY[command]
-        who = sorted(role.value for role in rule.roles)
-        return "\n".join([*who, *(["the handler"] if rule.handler else [])])
+        complaint_rule = COMPLAINT_AUTHORITY[command]
+        who = sorted(role.value for role in complaint_rule.roles)
+        return "\n".join([*who, *(["the handler"] if complaint_rule.handler else [])])
     rule = AUTHORITY[command]
     if rule.acceptor_only:
         return "the acceptor"

@@ -13,9 +13,9 @@ deciding and store them on events, so replay never recomputes them.
 from __future__ import annotations
 
 import hashlib
-from functools import cached_property
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
