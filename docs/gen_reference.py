@@ -5,11 +5,16 @@ The pages are:
 
 - ``lifecycle.md``: the Mermaid diagram and the table of every step, from
   :data:`propdesk.domain.lifecycle.LIFECYCLE`;
+- ``complaint-lifecycle.md``: the same for complaints, from
+  :data:`propdesk.domain.complaint_lifecycle.COMPLAINT_LIFECYCLE`;
 - ``authority.md``: who may ask for each command, from
-  :data:`propdesk.domain.authority.AUTHORITY`;
+  :data:`propdesk.domain.authority.AUTHORITY`,
+  :data:`propdesk.domain.complaint_authority.COMPLAINT_AUTHORITY` and
+  :data:`propdesk.domain.authority.TICKET_AUTHORITY`;
 - ``api.md``: every name in ``propdesk.__all__`` and the public names of
   :mod:`propdesk.testing`;
-- ``events.md``: every stored event class, with its topic and fields.
+- ``events.md``: every stored event class (repair, complaint, the SLA clock's, the command
+  receipt), with its topic and fields.
 
 Usage::
 
@@ -41,9 +46,24 @@ from pydantic import BaseModel
 
 import propdesk
 import propdesk.testing
-from propdesk.domain.authority import AUTHORITY
+from propdesk.domain import commands as repair_commands
+from propdesk.domain import complaint_commands
+from propdesk.domain.authority import AUTHORITY, TICKET_AUTHORITY
 from propdesk.domain.commands import REPAIR_COMMANDS, Command
+from propdesk.domain.complaint import Complaint
+from propdesk.domain.complaint_authority import COMPLAINT_AUTHORITY
+from propdesk.domain.complaint_commands import COMPLAINT_COMMANDS
+from propdesk.domain.complaint_lifecycle import (
+    CLOSED_STATES as COMPLAINT_CLOSED_STATES,
+)
+from propdesk.domain.complaint_lifecycle import (
+    COMPLAINT_LIFECYCLE,
+    ComplaintState,
+    allowed_complaint_commands,
+    complaint_mermaid,
+)
 from propdesk.domain.errors import PropdeskError
+from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.domain.lifecycle import (
     CLOSED_STATES,
     LIFECYCLE,
@@ -52,11 +72,19 @@ from propdesk.domain.lifecycle import (
     mermaid,
 )
 from propdesk.domain.repair import Repair
+from propdesk.domain.ticket import Ticket
 from propdesk.persistence.receipts import CommandReceipt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Container, Iterable, Sequence
+    from enum import StrEnum
     from types import ModuleType
+    from typing import Any
+
+    from propdesk.domain.complaint_lifecycle import ComplaintStep
+    from propdesk.domain.lifecycle import Step
+
+    LifecycleRow = Step | ComplaintStep
 
     from pydantic.fields import FieldInfo
 
@@ -97,6 +125,9 @@ _RECEIPT_FIELDS = {
 _CONSTANT_DOCS = {
     "__version__": "The package's version.",
     "SHANGHAI": "The `Asia/Shanghai` time zone.",
+    "TicketView": (
+        "What `Desk.view` and `Desk.view_at` return: a `RepairView` or a `ComplaintView`."
+    ),
 }
 
 # The annotated aliases of propdesk.domain.values that command fields use.
@@ -304,27 +335,16 @@ def _signature(function: Callable[..., object], *, method: bool = False) -> str:
 # --------------------------------------------------------------------- lifecycle.md
 
 
-def render_lifecycle() -> str:
-    """The lifecycle page: diagram, steps, states."""
-    state_docs = _field_docs(RepairState)
-    out = [
-        HEADER,
-        "# Repair lifecycle\n\n",
-        (
-            "Generated from `propdesk.domain.lifecycle.LIFECYCLE`, the table that the shared "
-            "`transitions` machine is built from. The rules behind each step are in "
-            "[the seed decisions](../explanation/seed-decisions.md); who may ask for each command "
-            "is in [authority.md](authority.md).\n\n"
-        ),
-        "```mermaid\n",
-        mermaid(),
-        "```\n\n",
-        "## Steps\n\n",
-        (
-            "A step with *to* “(stays)” records something and leaves the state as it was. "
-            "`propdesk.LIFECYCLE` holds the same rows.\n\n"
-        ),
-    ]
+def _lifecycle_tables(
+    steps: Iterable[LifecycleRow],
+    states: Iterable[StrEnum],
+    closed: Container[object],
+    allowed: Callable[[Any], tuple[str, ...]],
+    view: str,
+) -> list[str]:
+    """A lifecycle's steps table and states table, with their headings."""
+    state_list = list(states)
+    state_docs = _field_docs(type(state_list[0]))
     rows = [
         (
             f"`{step.trigger}`",
@@ -333,27 +353,110 @@ def render_lifecycle() -> str:
             f"`{step.command}`",
             step.seed,
         )
-        for step in LIFECYCLE
+        for step in steps
     ]
-    out.append(_table(("trigger", "from", "to", "command", "seed rule"), rows))
-    out.append("\n## States\n\n")
-    out.append(
-        "“Allowed commands” is what `RepairView.allowed_steps` shows and what an "
-        "`IllegalStep` error lists.\n\n"
-    )
     state_rows = [
         (
-            f"`{state}`" + (" (closed)" if state in CLOSED_STATES else ""),
+            f"`{state}`" + (" (closed)" if state in closed else ""),
             state_docs.get(state.name, ""),
-            ", ".join(f"`{name}`" for name in allowed_commands(state)) or "none",
+            ", ".join(f"`{name}`" for name in allowed(state)) or "none",
         )
-        for state in RepairState
+        for state in state_list
     ]
-    out.append(_table(("state", "meaning", "allowed commands"), state_rows))
+    return [
+        _table(("trigger", "from", "to", "command", "seed rule"), rows),
+        "\n## States\n\n",
+        (
+            f"“Allowed commands” is what `{view}.allowed_steps` shows and what an "
+            "`IllegalStep` error lists.\n\n"
+        ),
+        _table(("state", "meaning", "allowed commands"), state_rows),
+    ]
+
+
+def render_lifecycle() -> str:
+    """The lifecycle page: diagram, steps, states."""
+    out = [
+        HEADER,
+        "# Repair lifecycle\n\n",
+        (
+            "Generated from `propdesk.domain.lifecycle.LIFECYCLE`, the table that the shared "
+            "`transitions` machine is built from. The rules behind each step are in "
+            "[the seed decisions](../explanation/seed-decisions.md); who may ask for each command "
+            "is in [authority.md](authority.md). Complaints have their own lifecycle: "
+            "[complaint-lifecycle.md](complaint-lifecycle.md).\n\n"
+        ),
+        "```mermaid\n",
+        mermaid(),
+        "```\n\n",
+        "## Steps\n\n",
+        (
+            "A step with *to* “(stays)” records something and leaves the state as it was. "
+            "`propdesk.LIFECYCLE` holds the same rows. The steps every ticket shares "
+            "(`change_policy`, `record_goal_warning`, `record_goal_breach`) are allowed in "
+            "any state and are not in the table; see [authority.md](authority.md).\n\n"
+        ),
+    ]
+    out.extend(
+        _lifecycle_tables(LIFECYCLE, RepairState, CLOSED_STATES, allowed_commands, "RepairView")
+    )
+    return "".join(out)
+
+
+def render_complaint_lifecycle() -> str:
+    """The complaint lifecycle page: diagram, steps, states."""
+    out = [
+        HEADER,
+        "# Complaint lifecycle\n\n",
+        (
+            "Generated from `propdesk.domain.complaint_lifecycle.COMPLAINT_LIFECYCLE` "
+            "(投诉, seed-spec §3.2, C1–C12), the table that the complaints' shared "
+            "`transitions` machine is built from. The choices where §3.2 leaves room are in "
+            "[the seed decisions](../explanation/seed-decisions.md); who may ask for each command "
+            "is in [authority.md](authority.md); the events each step stores are in "
+            "[events.md](events.md). Repairs have their own lifecycle: "
+            "[lifecycle.md](lifecycle.md).\n\n"
+        ),
+        "```mermaid\n",
+        complaint_mermaid(),
+        "```\n\n",
+        "## Steps\n\n",
+        (
+            "A step with *to* “(stays)” records something and leaves the state as it was: the "
+            "answer (C6), plan approval (C5), overdue escalation (C11) and linking a repair. "
+            "`confirm_resolution` has two rows: `close` when the complainant confirms the "
+            "problem is solved, `reopen` when not. The steps every ticket shares "
+            "(`change_policy`, `record_goal_warning`, `record_goal_breach`) are allowed in any "
+            "state and are not in the table.\n\n"
+        ),
+    ]
+    out.extend(
+        _lifecycle_tables(
+            COMPLAINT_LIFECYCLE,
+            ComplaintState,
+            COMPLAINT_CLOSED_STATES,
+            allowed_complaint_commands,
+            "ComplaintView",
+        )
+    )
     return "".join(out)
 
 
 # --------------------------------------------------------------------- authority.md
+
+
+def _roles(roles: Iterable[propdesk.Role]) -> str:
+    return ", ".join(f"`{role.value}`" for role in sorted(roles)) or "—"
+
+
+def _command_classes() -> dict[str, type[Command]]:
+    """Every command class of the repair and complaint command modules, by step name."""
+    found: dict[str, type[Command]] = {}
+    for module in (repair_commands, complaint_commands):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Command) and "step" in vars(value):
+                found[value.step] = value
+    return found
 
 
 def render_authority() -> str:
@@ -363,10 +466,11 @@ def render_authority() -> str:
         HEADER,
         "# Who may do what\n\n",
         (
-            "Generated from `propdesk.domain.authority.AUTHORITY` (seed-spec §7.2). The desk "
-            "first refuses anyone who is not in the ticket's estate organisation. Then every "
-            "step checks the lifecycle table (`IllegalStep`), then this table "
-            "(`UnauthorisedActor`), then its seed rules (`RuleViolation`). “Acceptor only” "
+            "Generated from `propdesk.domain.authority.AUTHORITY` (seed-spec §7.2), and below "
+            "from the complaint and the every-ticket tables. The desk first refuses anyone who "
+            "is not in the ticket's estate organisation. Then every step checks its lifecycle "
+            "table (`IllegalStep`), then its authority table (`UnauthorisedActor`), then its "
+            "seed rules (`RuleViolation`). “Acceptor only” "
             "means only the person the ticket is dispatched to now (受理人员) may act, "
             "whatever roles they hold.\n\n"
         ),
@@ -377,21 +481,64 @@ def render_authority() -> str:
             "`LeaveForRevisit.informed_customer_service` must be customer service or a "
             "notifier. A wrong person there is a `RuleViolation`.\n\n"
         ),
-        "## Commands\n\n",
+        "## Repair commands\n\n",
     ]
     rows = []
     for command in REPAIR_COMMANDS:
         rule = AUTHORITY[command.step]
-        roles = ", ".join(f"`{role.value}`" for role in sorted(rule.roles)) or "—"
         rows.append(
             (
                 f"`{command.step}` ({command.__name__})",
-                roles,
+                _roles(rule.roles),
                 "yes" if rule.acceptor_only else "",
                 rule.seed,
             )
         )
     out.append(_table(("command", "roles", "acceptor only", "seed"), rows))
+    out.append("\n## Complaint commands\n\n")
+    out.append(
+        "Generated from `propdesk.domain.complaint_authority.COMPLAINT_AUTHORITY` (seed-spec "
+        "§3.2 “Who”). “Handler” means the person the complaint is routed to (C3, "
+        "相关部门直接责任人) may act too, whatever roles they hold; a step with no role is "
+        "the handler's only.\n\n"
+    )
+    out.append(
+        "Here too some commands name a second person, checked as data (`RuleViolation`). "
+        "`ClassifyComplaint.confirmed_by` (the actor if left out) must be a leader "
+        "(department head, project manager or office head) when it is given or a "
+        "responsible unit or handling time limit is set. `RouteComplaint.to` and "
+        "`notified` must between them reach a project manager for a major complaint, a "
+        "department head or project manager for an important one, and a department head "
+        "(or engineering supervisor) when the fault is shared. `ApprovePlan.drawn_up_by` "
+        "(the handler if left out) must not be the approver. "
+        "`DeferComplaint.reported_to` must not be the actor. "
+        "`EscalateOverdue.to` must be an office head.\n\n"
+    )
+    complaint_rows = []
+    for command in COMPLAINT_COMMANDS:
+        complaint_rule = COMPLAINT_AUTHORITY[command.step]
+        complaint_rows.append(
+            (
+                f"`{command.step}` ({command.__name__})",
+                _roles(complaint_rule.roles),
+                "yes" if complaint_rule.handler else "",
+                complaint_rule.seed,
+            )
+        )
+    out.append(_table(("command", "roles", "handler", "seed"), complaint_rows))
+    out.append("\n## Steps every ticket takes\n\n")
+    out.append(
+        "Generated from `propdesk.domain.authority.TICKET_AUTHORITY`. These steps run the SLA "
+        "clock on a repair or a complaint alike, in any state, so the lifecycle tables do not "
+        "list them; only the roles are checked, then the step's own rules. A repeated warning "
+        "or breach is a no-op.\n\n"
+    )
+    classes = _command_classes()
+    ticket_rows = [
+        (f"`{step}` ({classes[step].__name__})", _roles(rule.roles), rule.seed)
+        for step, rule in TICKET_AUTHORITY.items()
+    ]
+    out.append(_table(("command", "roles", "seed"), ticket_rows))
     out.append("\n## Roles\n\n")
     role_rows = [(f"`{role.value}`", role_docs.get(role.name, "")) for role in propdesk.Role]
     out.append(_table(("role", "who"), role_rows))
@@ -401,17 +548,31 @@ def render_authority() -> str:
 # --------------------------------------------------------------------- events.md
 
 
-def _event_classes() -> list[type[Repair.Event]]:
-    """The stored events nested in :class:`Repair`, in the order they are declared.
+def _event_classes(aggregate: type[Ticket]) -> list[type[Ticket.Event]]:
+    """The stored events nested in a ticket class, in the order they are declared.
 
-    eventsourcing also defines ``Repair.Created`` from ``__init__``; propdesk never triggers
-    it (``Logged`` creates a ticket), so it has no stored form and is left out.
+    The SLA clock's events, which eventsourcing redefines under each ticket class, are left
+    out: they are documented once, from :class:`Ticket`. eventsourcing also defines
+    ``Created`` from ``__init__``; propdesk never triggers it (``Logged`` or
+    ``ComplaintReceived`` creates a ticket), so it has no stored form and is left out too.
     """
-    never_stored = {Repair.Event, Repair.Created}
+    never_stored = {aggregate.Event, aggregate.Created}
     return [
         value
-        for value in vars(Repair).values()
-        if isinstance(value, type) and issubclass(value, Repair.Event) and value not in never_stored
+        for value in vars(aggregate).values()
+        if isinstance(value, type)
+        and issubclass(value, aggregate.Event)
+        and value not in never_stored
+        and value.__name__ not in CLOCK_EVENTS
+    ]
+
+
+def _clock_event_classes() -> list[type[Ticket.Event]]:
+    """The SLA clock's events as :class:`Ticket` declares them, in that order."""
+    return [
+        value
+        for value in vars(Ticket).values()
+        if isinstance(value, type) and value.__name__ in CLOCK_EVENTS
     ]
 
 
@@ -442,25 +603,84 @@ def _topic(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+def _version_line(classes: Sequence[type]) -> str:
+    """The topics and class version of an event, and how older stored forms are upcast."""
+    topics = " and ".join(f"`{_topic(cls)}`" for cls in classes)
+    version = getattr(classes[0], "class_version", 1)
+    label = "Topics" if len(classes) > 1 else "Topic"
+    line = f"{label} {topics}, class version {version}."
+    upcasts = sorted(name for name in vars(classes[0]) if name.startswith("upcast_v"))
+    if upcasts:
+        steps = " ".join(
+            f"`{name}`: {_one_line(inspect.getdoc(getattr(classes[0], name)) or '').rstrip('.')}."
+            for name in upcasts
+        )
+        line += f" Older stored forms are upcast when they are loaded. {steps}"
+    return line + "\n\n"
+
+
+def _event_sections(classes: Iterable[type], common: Iterable[str]) -> list[str]:
+    """One ``###`` section per event class: topic, version, docstring, own fields."""
+    out = []
+    skip = list(common)
+    for cls in classes:
+        out.append(f"\n### {cls.__name__}\n\n")
+        out.append(_version_line([cls]))
+        out.append(_class_doc(cls) + "\n\n")
+        own = _event_fields(cls, skip=skip)
+        if own:
+            out.append(_table(("field", "type", "meaning"), own))
+        else:
+            out.append("No fields besides the common ones.\n")
+    return out
+
+
 def render_events() -> str:
     """The events page: every stored event form."""
-    common = [field.name for field in dataclasses.fields(Repair.CostReviewStarted)]
+    common = [field.name for field in dataclasses.fields(Ticket.Event)]
     out = [
         HEADER,
         "# Stored events\n\n",
         (
-            "Generated from the event classes nested in `propdesk.domain.repair.Repair`, and "
-            "from the command receipt. These are the stored forms. eventsourcing stores each "
-            "event as its *topic* (`module:Class`), the ticket's id and version as columns, "
-            "and the other fields below as JSON. A stored event is never rewritten; "
-            "[versioning](../explanation/versioning.md) explains how a form changes.\n\n"
+            "Generated from the event classes nested in `propdesk.domain.repair.Repair`, "
+            "`propdesk.domain.complaint.Complaint` and `propdesk.domain.ticket.Ticket` (the "
+            "SLA clock), and from the command receipt. These are the stored forms. "
+            "eventsourcing stores each event as its *topic* (`module:Class`), the ticket's id "
+            "and version as columns, and the other fields below as JSON. A stored event is "
+            "never rewritten; [versioning](../explanation/versioning.md) explains how a form "
+            "changes.\n\n"
         ),
-        "## Fields every repair event carries\n\n",
+        "## Fields every ticket event carries\n\n",
+        "Repair, complaint and SLA clock events alike.\n\n",
+        _table(("field", "type", "meaning"), _event_fields(Ticket.Event)),
+        "\n## Repair events\n\n",
+        (
+            "The steps of the [repair lifecycle](lifecycle.md), nested in "
+            "`propdesk.domain.repair.Repair`.\n"
+        ),
     ]
-    out.append(_table(("field", "type", "meaning"), _event_fields(Repair.CostReviewStarted)))
-    for cls in _event_classes():
-        out.append(f"\n## {cls.__name__}\n\n")
-        out.append(f"Topic `{_topic(cls)}`, class version {getattr(cls, 'class_version', 1)}.\n\n")
+    out.extend(_event_sections(_event_classes(Repair), common))
+    out.append("\n## Complaint events\n\n")
+    out.append(
+        "The steps of the [complaint lifecycle](complaint-lifecycle.md), nested in "
+        "`propdesk.domain.complaint.Complaint`. Closing as invalid (C12) is a "
+        "`ComplaintClosed` with `invalid` set, not an event of its own.\n"
+    )
+    out.extend(_event_sections(_event_classes(Complaint), common))
+    out.append("\n## The SLA clock's events\n\n")
+    out.append(
+        "Every ticket records its SLA clock with these events, declared once on "
+        "`propdesk.domain.ticket.Ticket`. eventsourcing redefines them under each ticket "
+        "class, so each is stored under its ticket kind's topic: a repair's "
+        "`GoalStarted` as `propdesk.domain.repair:Repair.GoalStarted`, a complaint's as "
+        "`propdesk.domain.complaint:Complaint.GoalStarted`. The deadlines they carry were "
+        "computed when the step was decided; replay applies them as stored and never computes "
+        "them again (see [time](../explanation/time.md)).\n"
+    )
+    for cls in _clock_event_classes():
+        name = cls.__name__
+        out.append(f"\n### {name}\n\n")
+        out.append(_version_line([getattr(Repair, name), getattr(Complaint, name)]))
         out.append(_class_doc(cls) + "\n\n")
         own = _event_fields(cls, skip=common)
         if own:
@@ -493,11 +713,15 @@ def _kind(obj: object) -> str:
         return "function"
     if not isinstance(obj, type):
         return "constant"
+    is_command = issubclass(obj, Command) and hasattr(obj, "step")
     checks: list[tuple[str, bool]] = [
         ("error", issubclass(obj, PropdeskError)),
-        ("command", issubclass(obj, Command) and hasattr(obj, "step")),
+        ("repair command", is_command and obj in REPAIR_COMMANDS),
+        ("complaint command", is_command and obj in COMPLAINT_COMMANDS),
+        ("ticket command", is_command),
         ("command base", issubclass(obj, Command)),
         ("enum", issubclass(obj, Enum)),
+        ("view", issubclass(obj, BaseModel) and obj.__module__.startswith("propdesk.application")),
         ("model", issubclass(obj, BaseModel)),
         ("protocol", bool(getattr(obj, "_is_protocol", False))),
     ]
@@ -583,8 +807,9 @@ def _entry(name: str, obj: object, module_docs: dict[str, str]) -> str:
         out.append(_one_line(module_docs.get(name, _CONSTANT_DOCS.get(name, ""))) + "\n")
         return "".join(out)
     cls: type = obj  # type: ignore[assignment]
-    out.append(f"*{kind}* `{name}({_bases(cls)})`")
-    if kind == "command":
+    label = "model" if kind == "view" else kind
+    out.append(f"*{label}* `{name}({_bases(cls)})`")
+    if kind in _COMMAND_KINDS:
         out.append(f", step `{cls.step}`")  # type: ignore[attr-defined]
     out.append("\n\n")
     if kind == "error":
@@ -601,13 +826,18 @@ def _entry(name: str, obj: object, module_docs: dict[str, str]) -> str:
     return "".join(out)
 
 
+_COMMAND_KINDS = ("repair command", "complaint command", "ticket command")
+
 _SECTIONS = (
     ("function", "Functions"),
     ("class", "Classes"),
     ("protocol", "Protocols"),
     ("command base", "Command bases"),
-    ("command", "Commands"),
-    ("model", "Models: views, organisation, rules"),
+    ("repair command", "Repair commands"),
+    ("complaint command", "Complaint commands"),
+    ("ticket command", "Commands every ticket takes: the SLA clock"),
+    ("view", "Views and results"),
+    ("model", "Models: organisation, rules, policy, calendars"),
     ("enum", "Enumerations"),
     ("error", "Errors"),
     ("constant", "Constants"),
@@ -616,8 +846,13 @@ _SECTIONS = (
 
 def _section_order(kind: str, name: str) -> tuple[int, str]:
     """Commands in lifecycle order, errors with the base first, the rest alphabetically."""
-    if kind == "command":
-        steps = [command.__name__ for command in REPAIR_COMMANDS]
+    if kind in _COMMAND_KINDS:
+        classes = _command_classes()
+        steps = [
+            *(command.__name__ for command in REPAIR_COMMANDS),
+            *(command.__name__ for command in COMPLAINT_COMMANDS),
+            *(classes[step].__name__ for step in TICKET_AUTHORITY),
+        ]
         return (steps.index(name) if name in steps else len(steps), name)
     if kind == "error":
         return (0 if name == "PropdeskError" else 1, name)
@@ -626,7 +861,13 @@ def _section_order(kind: str, name: str) -> tuple[int, str]:
 
 def _render_names(names: Iterable[str], module: ModuleType) -> list[str]:
     module_docs = _module_docs(module.__name__)
-    for source in ("propdesk.domain.lifecycle", "propdesk.testing"):
+    sources = (
+        "propdesk.domain.lifecycle",
+        "propdesk.domain.goals",
+        "propdesk.application.desk",
+        "propdesk.testing",
+    )
+    for source in sources:
         module_docs = {**_module_docs(source), **module_docs}
     by_kind: dict[str, list[str]] = {}
     for name in names:
@@ -663,7 +904,8 @@ def render_api() -> str:
             "else may change. Each entry gives the kind and the first paragraph of its docstring; "
             "commands and other models list their fields, errors give their whole docstring. "
             "Who may send each command is in [authority.md](authority.md); the steps are in "
-            "[lifecycle.md](lifecycle.md); the events they store are in [events.md](events.md).\n\n"
+            "[lifecycle.md](lifecycle.md) and [complaint-lifecycle.md](complaint-lifecycle.md); "
+            "the events they store are in [events.md](events.md).\n\n"
         ),
         "## Value types\n\n",
         (
@@ -687,6 +929,7 @@ def render_api() -> str:
 
 PAGES: dict[str, Callable[[], str]] = {
     "lifecycle.md": render_lifecycle,
+    "complaint-lifecycle.md": render_complaint_lifecycle,
     "authority.md": render_authority,
     "api.md": render_api,
     "events.md": render_events,
