@@ -58,6 +58,7 @@ class BareRepair(Aggregate):
         price_item: str | None
         paid: bool
         appointment: datetime | None
+        received_at: datetime | None
 
     class Dispatched(Event):
         """As ``Repair.Dispatched``."""
@@ -186,6 +187,70 @@ class BareRepair(Aggregate):
 
         remarks: str | None
 
+    # The SLA clock's events, which propdesk stores beside the steps (``Ticket``).
+
+    class PolicyPinned(Event):
+        """As ``Repair.PolicyPinned``."""
+
+        policy: str
+        version: int
+        digest: str
+        reason: str
+
+    class GoalStarted(Event):
+        """As ``Repair.GoalStarted``."""
+
+        goal: str
+        seed: str
+        run: int
+        started_at: datetime
+        due_at: datetime
+        warn_at: datetime
+
+    class GoalPaused(Event):
+        """As ``Repair.GoalPaused``."""
+
+        goal: str
+        run: int
+
+    class GoalResumed(Event):
+        """As ``Repair.GoalResumed``."""
+
+        goal: str
+        run: int
+        due_at: datetime
+        warn_at: datetime
+
+    class GoalStopped(Event):
+        """As ``Repair.GoalStopped``."""
+
+        goal: str
+        run: int
+        met: bool
+        late_by_minutes: int
+
+    class GoalCancelled(Event):
+        """As ``Repair.GoalCancelled``."""
+
+        goal: str
+        run: int
+        reason: str
+
+    class GoalWarned(Event):
+        """As ``Repair.GoalWarned``."""
+
+        goal: str
+        run: int
+        due_at: datetime
+
+    class GoalBreached(Event):
+        """As ``Repair.GoalBreached``."""
+
+        goal: str
+        run: int
+        due_at: datetime
+        notify: list[str]
+
     def __init__(self) -> None:
         """Nothing to do: ``Logged.apply`` sets the fields."""
 
@@ -205,15 +270,21 @@ class BareApp(Application[UUID]):
 
 def run_bare_ticket(app: BareApp, templates: Sequence[Sequence[TemplateEvent]]) -> UUID:
     """Drives a new ticket through ``templates`` (one list of events per command)."""
-    (logged,) = templates[0]
+    logged, *clock_events = templates[0]  # Logged, then the SLA clock's first events
+    command_id = uuid4().hex
     ticket = BareRepair._create(  # noqa: SLF001 - the documented way to start an aggregate
         BareRepair.Logged,
         id=uuid4(),
         timestamp=logged.at,
         actor=logged.actor,
-        command_id=uuid4().hex,
+        command_id=command_id,
         **logged.payload,
     )
+    for event in clock_events:
+        ticket.trigger_event(
+            EVENT_CLASSES[event.name], timestamp=event.at, actor=event.actor,
+            command_id=command_id, **event.payload,
+        )  # fmt: skip
     app.save(ticket)
     for events in templates[1:]:
         ticket = cast("BareRepair", app.repository.get(ticket.id))
