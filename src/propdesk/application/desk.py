@@ -547,7 +547,7 @@ def open_desk(
         rules: the repair rules; the seeds' values by default.
         retries: how often to decide again after a concurrent change before giving up.
         cache_size: tickets kept in memory between commands (0 turns the cache off).
-        snapshot_interval: events between snapshots; 25 by default.
+        snapshot_interval: events between snapshots; 40 by default.
         policy: the SLA policy new tickets are pinned to: the seeds' profile
             (:func:`~propdesk.default_policy`) by default, or ``None`` for no SLA clock.
         policies: earlier policy versions that stored tickets are still pinned to.

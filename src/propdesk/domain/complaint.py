@@ -498,7 +498,7 @@ class Complaint(Ticket):
         superior = self._member(cmd.step, cmd.reported_to, "reported_to", d)
         if superior.id == d.actor.id:
             self._refuse_rule(
-                cmd.step, "the deferral is reported to a superior (上级), not oneself"
+                cmd.step, "the deferral is reported to someone else (上级), not to oneself"
             )
         self._emit(
             self.DeferredWithExpectedDate, d, reason=cmd.reason, plan=cmd.plan,
