@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 import propdesk as p
 from propdesk.application.configuration import default_policy, load_policy
@@ -211,3 +213,25 @@ def test_a_goal_timed_before_an_appointment_needs_the_appointment(calendar):
     assert not goal.starts("Dispatched", {"appointment": None})
     with pytest.raises(p.InvalidCommand, match="appointment: the start event holds no time"):
         goal.due(_at(2026, 11, 23, 9, 0), {}, calendar)
+
+
+def test_a_profile_in_yaml_loads_as_the_same_policy(tmp_path):
+    seeds = Path(p.__file__).parent / "data" / "sla_seeds.toml"
+    data = tomllib.loads(seeds.read_text(encoding="utf-8"))
+    path = tmp_path / "seeds.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert load_policy(path) == default_policy()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("goals: [unclosed", "is not valid YAML"),
+     ("- a list\n- at the top\n", "a mapping at the top"),
+     ("name: x\nversion: 1\ntitle: t\ngoals: []\n", "goals")],
+)  # fmt: skip
+def test_a_broken_yaml_profile_is_a_configuration_error(tmp_path, text, problem):
+    path = tmp_path / "broken.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(p.ConfigurationError, match=problem):
+        load_policy(path)

@@ -8,9 +8,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.organisation import Organisation
 from propdesk.domain.sla_policy import Policy
+
+_YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 def _read_toml(path: Path, what: str) -> dict[str, Any]:
@@ -22,15 +26,35 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         raise ConfigurationError(f"{path} is not valid TOML: {error}") from error
 
 
+def _read_toml_or_yaml(path: Path, what: str) -> dict[str, Any]:
+    """A ``.yaml``/``.yml`` file as YAML (safe loading), anything else as TOML."""
+    if path.suffix.lower() not in _YAML_SUFFIXES:
+        return _read_toml(path, what)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigurationError(f"cannot read {what} file {path}: {error}") from error
+    except yaml.YAMLError as error:
+        raise ConfigurationError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise ConfigurationError(
+            f"{path} must hold a mapping at the top, not {type(data).__name__}"
+        )
+    return data
+
+
 def load_policy(path: str | Path) -> Policy:
-    """Loads an SLA policy (a company's profile) from a TOML file.
+    """Loads an SLA policy (a company's profile) from a TOML or YAML file.
+
+    A file named ``*.yaml`` or ``*.yml`` is read as YAML, any other as TOML; both hold the
+    same fields (durations as ISO 8601 strings such as ``PT3M``).
 
     Raises:
-        ConfigurationError: the file is missing or unreadable, is not TOML, or is not a valid
-            policy; the message names the file and every invalid field.
+        ConfigurationError: the file is missing or unreadable, is not valid TOML or YAML, or
+            is not a valid policy; the message names the file and every invalid field.
     """
     source = Path(path)
-    data = _read_toml(source, "policy")
+    data = _read_toml_or_yaml(source, "policy")
     try:
         return Policy.model_validate(data)
     except ConfigurationError as error:
