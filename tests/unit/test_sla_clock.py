@@ -419,7 +419,7 @@ def test_changing_a_ticket_policy_is_an_explicit_step_that_keeps_running_deadlin
     v2 = _policy(
         _goal_spec(name="notify_engineering", starts_on="Logged", stops_on=["Dispatched"],
                    duration="PT1M"),
-        _goal_spec(name="arrive_asap", starts_on="Dispatched", duration="PT5M"),
+        _goal_spec(name="on_site", starts_on="Dispatched", duration="PT5M"),
         name="seeds", version=2,
     )  # fmt: skip
     desk = in_memory_desk(clock=clock, policies=[v2])
@@ -438,11 +438,11 @@ def test_changing_a_ticket_policy_is_an_explicit_step_that_keeps_running_deadlin
     assert result.events == ("PolicyPinned",)
     assert desk.view(ticket).policy == "seeds v2"
     assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.MET  # 3 minutes kept
-    assert _goal(desk, ticket, "arrive_asap").due_at == T0 + timedelta(minutes=7)
+    assert _goal(desk, ticket, "on_site").due_at == T0 + timedelta(minutes=7)
 
 
 def test_a_goal_the_new_policy_lacks_is_cancelled_when_the_policy_changes(clock):
-    v2 = _policy(_goal_spec(name="arrive_asap", starts_on="Dispatched"), name="seeds", version=2)
+    v2 = _policy(_goal_spec(name="on_site", starts_on="Dispatched"), name="seeds", version=2)
     desk = in_memory_desk(clock=clock, policies=[v2])
     ticket = desk.execute(new_repair()).ticket_id
 
@@ -525,3 +525,30 @@ def test_a_policy_changed_without_a_new_version_is_refused_for_tickets_pinned_to
     with pytest.raises(p.ConfigurationError, match="changed without a new version number"):
         second.execute(_dispatch(ticket))
     assert [e.event for e in second.history(ticket)] == [e.event for e in first.history(ticket)]
+
+
+def test_a_policy_and_rules_that_give_one_limit_two_values_are_refused(clock):
+    rules = p.RepairRules(callback_days={"safety_facility": 2, "leak": 3, "other": 5},
+                          redispatch_lead=timedelta(minutes=45))  # fmt: skip
+
+    with pytest.raises(p.ConfigurationError) as raised:
+        in_memory_desk(clock=clock, rules=rules)
+
+    assert raised.value.problems == (
+        ("goal redispatch_before_visit (T14) allows 0:30:00 but RepairRules.redispatch_lead "
+         "is 0:45:00"),
+        "goal callback_other (T30) allows 2 but RepairRules.callback_days[other] is 5",
+    )
+
+
+def test_rules_and_a_policy_that_agree_or_count_differently_are_accepted(clock):
+    seeds = p.default_policy()
+    working = seeds.model_copy(update={"goals": [
+        g.model_copy(update={"clock": "working_days"}) if g.name == "callback_other" else g
+        for g in seeds.goals
+    ]})  # fmt: skip
+    rules = p.RepairRules(callback_days={"safety_facility": 2, "leak": 3, "other": 5})
+
+    desk = in_memory_desk(clock=clock, rules=rules, policy=working)
+
+    assert desk.policy == working

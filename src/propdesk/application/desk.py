@@ -42,7 +42,7 @@ from propdesk.domain.errors import (
 )
 from propdesk.domain.lifecycle import RepairState
 from propdesk.domain.repair import Repair
-from propdesk.domain.rules import DEFAULT_RULES, RepairRules
+from propdesk.domain.rules import DEFAULT_RULES, RepairRules, disagreements
 from propdesk.persistence.config import DEFAULT_URL, StoreConfig
 from propdesk.persistence.receipts import CommandReceipt, receipt_id, ticket_id_for
 from propdesk.persistence.store import EventStore, StoreUnavailable, open_store, replay
@@ -101,6 +101,13 @@ class Desk:
     ) -> None:
         if policy is not None and calendar is None:
             raise ConfigurationError("an SLA policy needs a working calendar to time its goals")
+        problems = disagreements(policy, rules) if policy is not None else []
+        if policy is not None and problems:  # earlier versions, kept for pinned tickets, may
+            raise ConfigurationError(  # differ from today's rules
+                f"SLA policy {policy.name} v{policy.version} and the repair rules disagree: "
+                + "; ".join(problems),
+                problems,
+            )
         self._store = store
         self._config = config
         self._organisations: dict[str, Organisation] = {}

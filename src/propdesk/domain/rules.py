@@ -3,19 +3,24 @@
 A :class:`RepairRules` is handed to every decision. The defaults are the seeds' values; a
 company overrides them in its own profile. Whatever a rule decides is written on the event
 (a computed due time, an on-time flag), so changing a rule never changes a stored history.
-The full SLA policy, with working-day calendars, arrives with issue 3; these are the few
-numbers the repair lifecycle itself needs to decide.
+Some of these numbers are also SLA goals (:mod:`propdesk.domain.sla_policy`): the rules
+decide what a step records (the promised arrival, the callback's due time), the policy times
+the goal. :func:`disagreements` lists where a policy and the rules give the same limit two
+values, and the desk refuses such a pair.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from propdesk.domain.validated import ValidatedConfig
 from propdesk.domain.values import RepairCategory
+
+if TYPE_CHECKING:
+    from propdesk.domain.sla_policy import Policy
 
 
 class RepairRules(ValidatedConfig):
@@ -45,7 +50,7 @@ class RepairRules(ValidatedConfig):
         }
     )
     """T28–T30: callback within 2 days (safety), 3 days after the leak test (leak), 2 days
-    (other) (S1:L400, L425). Calendar days here; working-day clocks come with issue 3."""
+    (other) (S1:L400, L425), in calendar days; a policy may time the goal in working days."""
 
     close_requires_fee_settlement: bool = True
     """R24/§8.16: a paid repair may close only once finance has settled its fee (当日结清)."""
@@ -57,3 +62,40 @@ class RepairRules(ValidatedConfig):
 
 DEFAULT_RULES = RepairRules()
 """The seeds' values, unchanged."""
+
+
+_SAME_LIMIT: tuple[tuple[str, str, str, str | None], ...] = (
+    ("arrive_asap", "elapsed", "duration", "asap_arrival"),
+    ("arrive_before_appointment", "before_anchor", "lead", "appointment_lead"),
+    ("redispatch_before_visit", "before_anchor", "lead", "redispatch_lead"),
+    ("callback_safety", "calendar_days", "days", RepairCategory.SAFETY_FACILITY.value),
+    ("callback_leak", "calendar_days", "days", RepairCategory.LEAK.value),
+    ("callback_other", "calendar_days", "days", RepairCategory.OTHER.value),
+)
+"""Goals of the default profile that time a limit the rules also decide with: (goal, clock,
+the goal's amount field, the rule, or the category of ``callback_days``)."""
+
+
+def disagreements(policy: Policy, rules: RepairRules) -> list[str]:
+    """Where ``policy`` and ``rules`` give one limit two values (empty if they agree).
+
+    A goal on another clock (callbacks in working days, say) is the policy's own choice and
+    not a disagreement; only the same limit counted the same way with another number is.
+    """
+    problems = []
+    for name, clock, amount, rule in _SAME_LIMIT:
+        if not policy.has_goal(name) or rule is None:
+            continue
+        goal = policy.goal(name)
+        if goal.clock != clock:
+            continue
+        ours = getattr(goal, amount)
+        if amount == "days":
+            theirs: object = rules.callback_days.get(RepairCategory(rule))
+            where = f"RepairRules.callback_days[{rule}]"
+        else:
+            theirs = getattr(rules, rule)
+            where = f"RepairRules.{rule}"
+        if ours != theirs:
+            problems.append(f"goal {name} ({goal.seed}) allows {ours} but {where} is {theirs}")
+    return problems
