@@ -535,8 +535,10 @@ def test_a_policy_and_rules_that_give_one_limit_two_values_are_refused(clock):
         in_memory_desk(clock=clock, rules=rules)
 
     assert raised.value.problems == (
-        ("goal redispatch_before_visit (T14) allows 0:30:00 but RepairRules.redispatch_lead "
-         "is 0:45:00"),
+        (
+            "goal redispatch_before_visit (T14) allows 0:30:00 but RepairRules.redispatch_lead "
+            "is 0:45:00"
+        ),
         "goal callback_other (T30) allows 2 but RepairRules.callback_days[other] is 5",
     )
 
