@@ -6,6 +6,7 @@ Subcommands::
     propdesk history TICKET [--db URL] [--show-personal-data] [--json]
     propdesk db init [--db URL]
     propdesk lifecycle [--kind repair|complaint] [--format mermaid|table]
+    propdesk projections status | catch-up [NAME...] | rebuild NAME [--db URL]
     propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
                          [--as-of TIME] [--format table|json|csv] [--runs]
 
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from propdesk import __version__
+from propdesk.cli import projections as projection_commands
 from propdesk.cli.common import CliError, database_url, organisation_from, stdout_console
 from propdesk.cli.database import DEMO_URL, initialise
 from propdesk.cli.demo_run import DemoOptions, run_demo
@@ -98,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(commands, common)
     _add_lifecycle(commands, common)
     _add_sla(commands, common)
+    _add_projections(commands, common)
     return parser
 
 
@@ -197,6 +200,35 @@ def _add_sla(commands: Subparsers, common: argparse.ArgumentParser) -> None:
                          help="table, json or csv (default: table)")  # fmt: skip
     what_if.add_argument("--runs", action="store_true", help="also list every run")
     what_if.set_defaults(handler=_what_if)
+
+
+def _add_projections(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    projections = commands.add_parser(
+        "projections", parents=[common], help="read models: status, catch-up, rebuild"
+    )
+    chores = projections.add_subparsers(title="chores", required=True)
+    status = chores.add_parser(
+        "status", parents=[common], help="each projection's position and lag behind the store"
+    )
+    _db_option(status, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    status.set_defaults(handler=lambda args: projection_commands.show_status(database_url(args.db)))
+    catch_up = chores.add_parser(
+        "catch-up", parents=[common], help="apply every event the projections have not applied"
+    )
+    catch_up.add_argument("names", nargs="*", metavar="NAME", help="only these projections")
+    _db_option(catch_up, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    catch_up.set_defaults(
+        handler=lambda args: projection_commands.catch_up(database_url(args.db), args.names)
+    )
+    rebuild = chores.add_parser(
+        "rebuild", parents=[common],
+        help="rebuild one projection from the first event into new tables, then swap them in",
+    )  # fmt: skip
+    rebuild.add_argument("name", metavar="NAME", help="the projection, e.g. board or sla_timers")
+    _db_option(rebuild, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+    rebuild.set_defaults(
+        handler=lambda args: projection_commands.rebuild(database_url(args.db), args.name)
+    )
 
 
 # ------------------------------------------------------------------------------- handlers

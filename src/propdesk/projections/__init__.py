@@ -1,5 +1,28 @@
-"""Read models and reports (issue 4): boards, queues, registers, reports, SLA timers.
+"""Read models (issue 4): the board, the technicians' queues and the SLA timers.
 
-Empty for now: the write side does not depend on it, and the import contract in
-``pyproject.toml`` keeps it that way.
+They are kept up to date from the event stream exactly once, and rebuilt without downtime.
+
+The write side never imports this package (an import contract in ``pyproject.toml``).
 """
+
+from propdesk.projections.board import BoardRow, board, technician_queue
+from propdesk.projections.database import engine_for
+from propdesk.projections.runner import (
+    ProjectionStatus,
+    Projector,
+    default_projections,
+)
+from propdesk.projections.sla_timers import Timer, all_timers, timers_due
+
+__all__ = [
+    "BoardRow",
+    "ProjectionStatus",
+    "Projector",
+    "Timer",
+    "all_timers",
+    "board",
+    "default_projections",
+    "engine_for",
+    "technician_queue",
+    "timers_due",
+]

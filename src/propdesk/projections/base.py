@@ -1,0 +1,61 @@
+"""What a projection is: named tables, built from the event stream one event at a time.
+
+A projection owns some tables. The runner (:mod:`propdesk.projections.runner`) creates them
+for a *generation* (``board_g1``, ``board_g2``…) and points a view with the plain name
+(``board``) at the live one, so a rebuild fills a new generation beside the live one and then
+swaps the view in one transaction. Readers always query the plain names.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, MetaData, Table
+
+    from propdesk.domain.ticket import Ticket
+
+
+class Projection(ABC):
+    """One read model: its tables and how each event changes them."""
+
+    name: ClassVar[str]
+    """The projection's name, as ``propdesk projections`` shows it."""
+
+    @abstractmethod
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        """The projection's tables for one generation, by plain name.
+
+        Each table is named ``{plain}_g{generation}``; its indexes carry the same suffix.
+        """
+
+    @abstractmethod
+    def apply(self, connection: Connection, tables: dict[str, Table], event: Ticket.Event) -> None:
+        """Changes the tables for one event, inside the batch's transaction."""
+
+
+class Probe:
+    """A stand-in ticket that records what an event's ``apply`` assigns.
+
+    The domain's ``apply`` methods are the one statement of each event's effect on a ticket
+    (its state, its acceptor, its handler…). A projection reads those effects from a probe
+    instead of repeating them: ``effects(event)`` returns every attribute the event sets.
+    Reading an attribute the probe was not given yields an empty tuple, so an ``apply`` that
+    extends a list still runs; one that needs more (the goal records) is not probed.
+    """
+
+    def __getattr__(self, name: str) -> Any:  # noqa: ANN401 - stands in for any field
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return ()
+
+
+def effects(event: Ticket.Event) -> dict[str, Any]:
+    """What ``event.apply`` assigns to a ticket, by attribute name (empty if it cannot say)."""
+    probe = Probe()
+    try:
+        event.apply(probe)
+    except (TypeError, KeyError, AttributeError):
+        return {}
+    return dict(vars(probe))

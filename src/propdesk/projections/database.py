@@ -1,0 +1,46 @@
+"""The read side's database: a SQLAlchemy engine on the same database as the event store.
+
+Read models live beside the events (the same SQLite file, or the same PostgreSQL database and
+schema), so a projection can be rebuilt from the store and queried with plain SQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import URL, Engine, create_engine, event
+
+from propdesk.domain.errors import ConfigurationError
+from propdesk.persistence.config import parse_url
+
+
+def engine_for(url: str) -> Engine:
+    """A SQLAlchemy engine on the database a desk URL names.
+
+    Raises:
+        ConfigurationError: the URL is not usable, or names an in-memory store (its events
+            live in one process only, so there is nothing to project into).
+    """
+    config = parse_url(url)
+    settings = config.settings
+    if config.in_memory:
+        raise ConfigurationError(f"read models need a database, not {config.safe_url}")
+    if config.backend == "sqlite":
+        engine = create_engine(f"sqlite:///{settings['SQLITE_DBNAME']}")
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args = {}
+    schema = settings.get("POSTGRES_SCHEMA")
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    target = URL.create(
+        "postgresql+psycopg", username=settings["POSTGRES_USER"],
+        password=settings["POSTGRES_PASSWORD"] or None, host=settings["POSTGRES_HOST"],
+        port=int(settings["POSTGRES_PORT"]), database=settings["POSTGRES_DBNAME"],
+    )  # fmt: skip
+    return create_engine(target, connect_args=connect_args, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    """Waits for a writer instead of failing at once, as the event store's recorder does."""
+    cursor = connection.cursor()  # type: ignore[attr-defined]  # a DB-API connection
+    cursor.execute("PRAGMA busy_timeout = 10000")
+    cursor.close()

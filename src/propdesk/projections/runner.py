@@ -1,0 +1,299 @@
+"""Running projections: catch up from the event store, exactly once; rebuild without downtime.
+
+Each projection records the last notification it has applied in ``propdesk_projections``, in
+the same transaction as the rows that notification changed. A batch therefore commits whole
+or not at all: a process killed in the middle leaves the previous position and the previous
+rows, and the next catch-up applies the batch again from there. Two processes catching up
+at once cannot both apply a batch: the position is advanced only from the value the batch
+started at (and the row is locked on PostgreSQL), so the slower one rolls back.
+
+A rebuild fills a new generation of the projection's tables from the first event, beside the
+live one, while the desk and other catch-ups go on; then, in one transaction, it applies what
+came in meanwhile, points the projection's views at the new tables, and records the new
+generation and position. The old tables are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Self
+
+import structlog
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from propdesk.domain.errors import ConfigurationError
+from propdesk.domain.ticket import Ticket
+from propdesk.persistence.store import open_store
+from propdesk.projections.board import Board
+from propdesk.projections.columns import Instant
+from propdesk.projections.database import engine_for
+from propdesk.projections.sla_timers import SlaTimers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from sqlalchemy import Connection
+    from sqlalchemy.engine import Engine
+
+    from propdesk.projections.base import Projection
+
+_log = structlog.get_logger("propdesk.projections")
+
+DEFAULT_BATCH = 500
+"""Notifications applied per transaction."""
+
+TRACKING = Table(
+    "propdesk_projections", MetaData(),
+    Column("name", String(64), primary_key=True),
+    Column("generation", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", Instant, nullable=False),
+)  # fmt: skip
+"""Where each projection stands: its live generation and the last notification applied."""
+
+
+def default_projections() -> tuple[Projection, ...]:
+    """The read models propdesk keeps: the board and the SLA timers."""
+    return (Board(), SlaTimers())
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """How far one projection has got."""
+
+    name: str
+    generation: int
+    position: int
+    """The last notification applied."""
+    head: int
+    """The last notification stored."""
+    updated_at: datetime
+
+    @property
+    def lag(self) -> int:
+        """Notifications stored but not applied yet."""
+        return max(0, self.head - self.position)
+
+
+class Projector:
+    """Keeps read models up to date with one desk's event store.
+
+    Open it with the desk's URL (its database must be initialised: ``propdesk db init``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        projections: Iterable[Projection] | None = None,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+    ) -> None:
+        """Opens the store and the read side's database; creates missing tables.
+
+        Raises:
+            ConfigurationError: the URL is not usable, or two projections share a name.
+            DatabaseNotInitialised: the event store's tables are missing.
+        """
+        if batch_size < 1:
+            raise ConfigurationError(f"batch_size must be at least 1, not {batch_size}")
+        self._store, _ = open_store(url, cache_size=0)
+        self.engine: Engine = engine_for(url)
+        self._projections: dict[str, Projection] = {}
+        for projection in projections if projections is not None else default_projections():
+            if projection.name in self._projections:
+                raise ConfigurationError(f"two projections are named {projection.name}")
+            self._projections[projection.name] = projection
+        self._batch = batch_size
+        self._set_up()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The projections this projector keeps."""
+        return tuple(self._projections)
+
+    # ------------------------------------------------------------------ catching up
+
+    def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """Applies every stored event each projection has not applied yet.
+
+        Returns the number of notifications applied, by projection.
+        """
+        applied = {}
+        for name in self._chosen(names):
+            total = 0
+            while (count := self._step(self._projections[name])) > 0:
+                total += count
+            applied[name] = total
+        return applied
+
+    def step(self, name: str) -> int:
+        """Applies one batch to one projection; returns how many notifications it applied."""
+        return self._step(self._projection(name))
+
+    def _step(self, projection: Projection) -> int:
+        with self.engine.begin() as connection:
+            row = self._tracking_row(connection, projection.name, lock=True)
+            notifications = self._store.recorder.select_notifications(row.position + 1, self._batch)
+            if not notifications:
+                return 0
+            tables = projection.define(MetaData(), row.generation)
+            self._apply(connection, projection, tables, notifications)
+            advanced = connection.execute(
+                update(TRACKING)
+                .where(TRACKING.c.name == projection.name)
+                .where(TRACKING.c.position == row.position)
+                .where(TRACKING.c.generation == row.generation)
+                .values(position=notifications[-1].id, updated_at=datetime.now(UTC))
+            )
+            if advanced.rowcount != 1:
+                connection.rollback()  # another process applied these first
+                return 0
+        _log.debug("projection caught up a batch", projection=projection.name,
+                   position=notifications[-1].id, applied=len(notifications))  # fmt: skip
+        return len(notifications)
+
+    def _apply(
+        self,
+        connection: Connection,
+        projection: Projection,
+        tables: dict[str, Table],
+        notifications: Sequence[object],
+    ) -> None:
+        mapper = self._store.mapper
+        for notification in notifications:
+            event = mapper.to_domain_event(notification)  # type: ignore[arg-type]  # a StoredEvent
+            if isinstance(event, Ticket.Event):
+                projection.apply(connection, tables, event)
+
+    # ------------------------------------------------------------------ rebuilding
+
+    def rebuild(self, name: str) -> int:
+        """Rebuilds one projection from the first event into new tables, then swaps.
+
+        Readers keep reading the live tables until the swap; writers are not stopped.
+        Returns the position the new generation reached.
+        """
+        projection = self._projection(name)
+        with self.engine.connect() as connection:
+            live = self._tracking_row(connection, name, lock=False).generation
+        new = live + 1
+        tables = projection.define(MetaData(), new)
+        with self.engine.begin() as connection:
+            for table in tables.values():
+                table.drop(connection, checkfirst=True)  # a rebuild that died half way
+                table.create(connection)
+        position = 0
+        while True:  # the bulk, batch by batch, beside the live tables
+            with self.engine.begin() as connection:
+                batch = self._store.recorder.select_notifications(position + 1, self._batch)
+                if not batch:
+                    break
+                self._apply(connection, projection, tables, batch)
+                position = batch[-1].id
+        with self.engine.begin() as connection:  # what came meanwhile, and the swap
+            self._tracking_row(connection, name, lock=True)
+            while batch := self._store.recorder.select_notifications(position + 1, self._batch):
+                self._apply(connection, projection, tables, batch)
+                position = batch[-1].id
+            self._point_views(connection, tables)
+            connection.execute(
+                update(TRACKING).where(TRACKING.c.name == name)
+                .values(generation=new, position=position, updated_at=datetime.now(UTC))
+            )  # fmt: skip
+        with self.engine.begin() as connection:
+            for table in projection.define(MetaData(), live).values():
+                table.drop(connection, checkfirst=True)
+        _log.info("projection rebuilt", projection=name, generation=new, position=position)
+        return position
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> list[ProjectionStatus]:
+        """Each projection's generation, position and lag behind the store."""
+        head = self._store.recorder.max_notification_id() or 0
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(TRACKING).order_by(TRACKING.c.name)).all()
+        return [
+            ProjectionStatus(row.name, row.generation, row.position, head, row.updated_at)
+            for row in rows
+            if row.name in self._projections
+        ]
+
+    def close(self) -> None:
+        """Releases the database connections."""
+        self.engine.dispose()
+        self._store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ set-up
+
+    def _set_up(self) -> None:
+        """Creates the tracking table, and the first generation of any new projection."""
+        with self.engine.begin() as connection:
+            TRACKING.create(connection, checkfirst=True)
+            known = set(connection.execute(select(TRACKING.c.name)).scalars())
+            for name, projection in self._projections.items():
+                if name in known:
+                    continue
+                tables = projection.define(MetaData(), 1)
+                for table in tables.values():
+                    table.create(connection, checkfirst=True)
+                self._point_views(connection, tables)
+                connection.execute(
+                    insert(TRACKING).values(
+                        name=name, generation=1, position=0, updated_at=datetime.now(UTC)
+                    )
+                )
+
+    def _point_views(self, connection: Connection, tables: dict[str, Table]) -> None:
+        """Makes each plain name a view on this generation's table."""
+        preparer = connection.dialect.identifier_preparer
+        for plain, table in tables.items():
+            view = preparer.quote(plain)
+            connection.execute(text(f"DROP VIEW IF EXISTS {view}"))
+            source = preparer.format_table(table)
+            # Both names are the projection's own identifiers, quoted by the dialect.
+            statement = f"CREATE VIEW {view} AS SELECT * FROM {source}"  # noqa: S608 - see above
+            connection.execute(text(statement))
+
+    def _tracking_row(self, connection: Connection, name: str, *, lock: bool) -> _Row:
+        query = select(TRACKING).where(TRACKING.c.name == name)
+        if lock:
+            query = query.with_for_update()
+        row = connection.execute(query).one()
+        return _Row(row.generation, row.position)
+
+    def _projection(self, name: str) -> Projection:
+        found = self._projections.get(name)
+        if found is None:
+            known = ", ".join(self._projections)
+            raise ConfigurationError(f"no projection named {name!r} (known: {known})")
+        return found
+
+    def _chosen(self, names: Iterable[str] | None) -> list[str]:
+        if names is None:
+            return list(self._projections)
+        return [self._projection(name).name for name in names]
+
+
+@dataclass(frozen=True)
+class _Row:
+    generation: int
+    position: int
