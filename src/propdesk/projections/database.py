@@ -6,14 +6,21 @@ schema), so a projection can be rebuilt from the store and queried with plain SQ
 
 from __future__ import annotations
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 
 from propdesk.domain.errors import ConfigurationError
 from propdesk.persistence.config import parse_url
 
 
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, *, writer: bool = False) -> Engine:
     """A SQLAlchemy engine on the database a desk URL names.
+
+    Args:
+        url: the desk's URL.
+        writer: on SQLite, an engine whose every transaction is ``BEGIN IMMEDIATE`` and holds
+            DDL too: it takes the write lock before it reads a projection's position (so two
+            writers queue instead of failing), and a rebuild's swap of views is atomic.
+            PostgreSQL needs neither.
 
     Raises:
         ConfigurationError: the URL is not usable, or names an in-memory store (its events
@@ -26,6 +33,9 @@ def engine_for(url: str) -> Engine:
     if config.backend == "sqlite":
         engine = create_engine(f"sqlite:///{settings['SQLITE_DBNAME']}")
         event.listen(engine, "connect", _sqlite_pragmas)
+        if writer:
+            event.listen(engine, "connect", _sqlite_manual_transactions)
+            event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     connect_args = {}
     schema = settings.get("POSTGRES_SCHEMA")
@@ -44,3 +54,12 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
     cursor = connection.cursor()  # type: ignore[attr-defined]  # a DB-API connection
     cursor.execute("PRAGMA busy_timeout = 10000")
     cursor.close()
+
+
+def _sqlite_manual_transactions(connection: object, _record: object) -> None:
+    """Stops the driver from opening (and committing) transactions on its own."""
+    connection.isolation_level = None  # type: ignore[attr-defined]  # a sqlite3 connection
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -110,6 +110,8 @@ class Projector:
             raise ConfigurationError(f"batch_size must be at least 1, not {batch_size}")
         self._store, _ = open_store(url, cache_size=0)
         self.engine: Engine = engine_for(url)
+        """For queries: the read models and ``status``."""
+        self._writer = engine_for(url, writer=True)
         self._projections: dict[str, Projection] = {}
         for projection in projections if projections is not None else default_projections():
             if projection.name in self._projections:
@@ -143,7 +145,13 @@ class Projector:
         return self._step(self._projection(name))
 
     def _step(self, projection: Projection) -> int:
-        with self.engine.begin() as connection:
+        try:
+            return self._batch_of(projection)
+        except _Overtaken:
+            return 0  # another process applied these first; its rows stand
+
+    def _batch_of(self, projection: Projection) -> int:
+        with self._writer.begin() as connection:
             row = self._tracking_row(connection, projection.name, lock=True)
             notifications = self._store.recorder.select_notifications(row.position + 1, self._batch)
             if not notifications:
@@ -158,8 +166,7 @@ class Projector:
                 .values(position=notifications[-1].id, updated_at=datetime.now(UTC))
             )
             if advanced.rowcount != 1:
-                connection.rollback()  # another process applied these first
-                return 0
+                raise _Overtaken  # rolls the batch back
         _log.debug("projection caught up a batch", projection=projection.name,
                    position=notifications[-1].id, applied=len(notifications))  # fmt: skip
         return len(notifications)
@@ -190,19 +197,19 @@ class Projector:
             live = self._tracking_row(connection, name, lock=False).generation
         new = live + 1
         tables = projection.define(MetaData(), new)
-        with self.engine.begin() as connection:
+        with self._writer.begin() as connection:
             for table in tables.values():
                 table.drop(connection, checkfirst=True)  # a rebuild that died half way
                 table.create(connection)
         position = 0
         while True:  # the bulk, batch by batch, beside the live tables
-            with self.engine.begin() as connection:
+            with self._writer.begin() as connection:
                 batch = self._store.recorder.select_notifications(position + 1, self._batch)
                 if not batch:
                     break
                 self._apply(connection, projection, tables, batch)
                 position = batch[-1].id
-        with self.engine.begin() as connection:  # what came meanwhile, and the swap
+        with self._writer.begin() as connection:  # what came meanwhile, and the swap
             self._tracking_row(connection, name, lock=True)
             while batch := self._store.recorder.select_notifications(position + 1, self._batch):
                 self._apply(connection, projection, tables, batch)
@@ -212,7 +219,7 @@ class Projector:
                 update(TRACKING).where(TRACKING.c.name == name)
                 .values(generation=new, position=position, updated_at=datetime.now(UTC))
             )  # fmt: skip
-        with self.engine.begin() as connection:
+        with self._writer.begin() as connection:
             for table in projection.define(MetaData(), live).values():
                 table.drop(connection, checkfirst=True)
         _log.info("projection rebuilt", projection=name, generation=new, position=position)
@@ -234,6 +241,7 @@ class Projector:
     def close(self) -> None:
         """Releases the database connections."""
         self.engine.dispose()
+        self._writer.dispose()
         self._store.close()
 
     def __enter__(self) -> Self:
@@ -246,7 +254,7 @@ class Projector:
 
     def _set_up(self) -> None:
         """Creates the tracking table, and the first generation of any new projection."""
-        with self.engine.begin() as connection:
+        with self._writer.begin() as connection:
             TRACKING.create(connection, checkfirst=True)
             known = set(connection.execute(select(TRACKING.c.name)).scalars())
             for name, projection in self._projections.items():
@@ -291,6 +299,10 @@ class Projector:
         if names is None:
             return list(self._projections)
         return [self._projection(name).name for name in names]
+
+
+class _Overtaken(Exception):
+    """Another process advanced the projection while this batch was being applied."""
 
 
 @dataclass(frozen=True)
