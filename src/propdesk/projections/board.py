@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
@@ -22,9 +22,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     insert,
     select,
-    update,
 )
 
 from propdesk.domain.goals import CLOCK_EVENTS
@@ -32,6 +32,8 @@ from propdesk.projections.base import Projection, effects
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Connection, Engine
 
     from propdesk.domain.ticket import Ticket
@@ -41,6 +43,8 @@ _CREATED = frozenset({"Logged", "ComplaintReceived"})
 _ASSIGNEE_FIELDS = ("acceptor", "handler")
 _OPENING = frozenset({"GoalStarted", "GoalResumed"})
 _CLOSING = frozenset({"GoalStopped", "GoalCancelled"})
+
+Row = dict[str, Any]
 
 
 class Board(Projection):
@@ -56,55 +60,78 @@ class Board(Projection):
         Index(f"ix_{BOARD}_g{generation}_estate_state", table.c.estate, table.c.state)
         return {BOARD: table}
 
-    def apply(self, connection: Connection, tables: dict[str, Table], event: Ticket.Event) -> None:
-        """Creates the ticket's row, or updates it from the event's effects and goals."""
+    def apply(
+        self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
+    ) -> None:
+        """Reads the batch's tickets, applies the events to them in memory, writes them back."""
         table = tables[BOARD]
-        name = type(event).__name__
-        ticket_id = str(event.originator_id)
-        if name in _CREATED:
-            found = effects(event)
-            connection.execute(
-                insert(table).values(
-                    ticket_id=ticket_id, kind=type(event).__qualname__.split(".")[0].lower(),
-                    estate=found["estate"], state=found["status"], open=True, assignee=None,
-                    level=0, severity=None, logged_at=event.timestamp,
-                    updated_at=event.timestamp, nearest_due=None, open_goals="{}",
-                )
-            )  # fmt: skip
+        ids = sorted({str(event.originator_id) for event in events})
+        rows: dict[str, Row] = {
+            row.ticket_id: dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
+            for row in connection.execute(select(table).where(table.c.ticket_id.in_(ids)))
+        }
+        for event in events:
+            _apply(rows, event)
+        if not rows:
             return
-        key = table.c.ticket_id == ticket_id
-        if name in _OPENING or name in _CLOSING:
-            self._track_due(connection, table, event)
-            return
-        if name in CLOCK_EVENTS:
-            return
-        found = effects(event)
-        values: dict[str, object] = {"updated_at": event.timestamp}
-        if "status" in found:
-            values["state"] = found["status"]
-            values["open"] = not str(found["status"]).startswith("CLOSED")
-        for field in _ASSIGNEE_FIELDS:
-            if found.get(field):
-                values["assignee"] = found[field]
-        if "level" in found:
-            values["level"] = found["level"]
-        if "severity" in found:
-            values["severity"] = found["severity"]
-        connection.execute(update(table).where(key).values(**values))
+        connection.execute(delete(table).where(table.c.ticket_id.in_(list(rows))))
+        connection.execute(insert(table), [_stored(row) for row in rows.values()])
 
-    def _track_due(self, connection: Connection, table: Table, event: Ticket.Event) -> None:
-        key = table.c.ticket_id == str(event.originator_id)
-        stored = connection.execute(select(table.c.open_goals).where(key)).scalar_one()
-        goals: dict[str, str] = json.loads(stored)
-        fields = vars(event)
-        if type(event).__name__ in _OPENING:
-            goals[fields["goal"]] = fields["due_at"].isoformat()
-        else:
-            goals.pop(fields["goal"], None)
-        nearest = min((datetime.fromisoformat(due) for due in goals.values()), default=None)
-        connection.execute(
-            update(table).where(key).values(open_goals=json.dumps(goals), nearest_due=nearest)
-        )
+
+def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
+    """Changes one ticket's row (in memory) for one event."""
+    name = type(event).__name__
+    ticket_id = str(event.originator_id)
+    if name in _CREATED:
+        found = effects(event)
+        rows[ticket_id] = {
+            "ticket_id": ticket_id, "kind": type(event).__qualname__.split(".")[0].lower(),
+            "estate": found["estate"], "state": found["status"], "open": True,
+            "assignee": None, "level": 0, "severity": None, "logged_at": event.timestamp,
+            "updated_at": event.timestamp, "nearest_due": None, "open_goals": {},
+        }  # fmt: skip
+        return
+    row = rows.get(ticket_id)
+    if row is None:  # pragma: no cover - a ticket's first event, in the same log, made its row
+        return
+    if isinstance(row["open_goals"], str):
+        row["open_goals"] = json.loads(row["open_goals"])
+    if name in _OPENING or name in _CLOSING:
+        _track_due(row, event)
+        return
+    if name not in CLOCK_EVENTS:
+        _apply_step(row, event)
+
+
+def _apply_step(row: Row, event: Ticket.Event) -> None:
+    """A step of the ticket's lifecycle: its state, who has it, its level and severity."""
+    found = effects(event)
+    row["updated_at"] = event.timestamp
+    if "status" in found:
+        row["state"] = found["status"]
+        row["open"] = not str(found["status"]).startswith("CLOSED")
+    for field in _ASSIGNEE_FIELDS:
+        if found.get(field):
+            row["assignee"] = found[field]
+    if "level" in found:
+        row["level"] = found["level"]
+    if "severity" in found:
+        row["severity"] = found["severity"]
+
+
+def _track_due(row: Row, event: Ticket.Event) -> None:
+    goals: dict[str, str] = row["open_goals"]
+    fields = vars(event)
+    if type(event).__name__ in _OPENING:
+        goals[fields["goal"]] = fields["due_at"].isoformat()
+    else:
+        goals.pop(fields["goal"], None)
+    row["nearest_due"] = min((datetime.fromisoformat(due) for due in goals.values()), default=None)
+
+
+def _stored(row: Row) -> Row:
+    goals = row["open_goals"]
+    return {**row, "open_goals": goals if isinstance(goals, str) else json.dumps(goals)}
 
 
 class BoardRow(BaseModel):

@@ -179,10 +179,10 @@ class Projector:
         notifications: Sequence[object],
     ) -> None:
         mapper = self._store.mapper
-        for notification in notifications:
-            event = mapper.to_domain_event(notification)  # type: ignore[arg-type]  # a StoredEvent
-            if isinstance(event, Ticket.Event):
-                projection.apply(connection, tables, event)
+        events = [mapper.to_domain_event(n) for n in notifications]  # type: ignore[arg-type]  # StoredEvents
+        tickets = [event for event in events if isinstance(event, Ticket.Event)]
+        if tickets:
+            projection.apply(connection, tables, tickets)
 
     # ------------------------------------------------------------------ rebuilding
 

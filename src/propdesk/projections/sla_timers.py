@@ -8,7 +8,7 @@ stopped or cancelled.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
@@ -22,13 +22,14 @@ from sqlalchemy import (
     delete,
     insert,
     select,
-    update,
 )
 
 from propdesk.projections.base import Projection
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy import Connection, Engine
 
     from propdesk.domain.ticket import Ticket
@@ -48,38 +49,53 @@ class SlaTimers(Projection):
         Index(f"ix_{TIMERS}_g{generation}_warn", table.c.warn_at)
         return {TIMERS: table}
 
-    def apply(self, connection: Connection, tables: dict[str, Table], event: Ticket.Event) -> None:
-        """Keeps one row per open goal."""
+    def apply(
+        self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
+    ) -> None:
+        """Reads the batch's tickets' timers, applies the goal events in memory, writes back."""
         table = tables[TIMERS]
-        name = type(event).__name__
-        fields = vars(event)
-        if "goal" not in fields:
+        goal_events = [event for event in events if "goal" in vars(event)]
+        if not goal_events:
             return
-        key = (table.c.ticket_id == str(event.originator_id)) & (table.c.goal == fields["goal"])
-        if name == "GoalStarted":
-            connection.execute(delete(table).where(key))
-            connection.execute(
-                insert(table).values(
-                    ticket_id=str(event.originator_id), goal=fields["goal"],
-                    kind=type(event).__qualname__.split(".")[0].lower(), seed=fields["seed"],
-                    run=fields["run"], started_at=fields["started_at"], due_at=fields["due_at"],
-                    warn_at=fields["warn_at"], paused=False, warned=False, breached=False,
-                )
-            )  # fmt: skip
-        elif name in ("GoalStopped", "GoalCancelled"):
-            connection.execute(delete(table).where(key))
-        elif name == "GoalPaused":
-            connection.execute(update(table).where(key).values(paused=True))
-        elif name == "GoalResumed":
-            connection.execute(
-                update(table)
-                .where(key)
-                .values(paused=False, due_at=fields["due_at"], warn_at=fields["warn_at"])
-            )
-        elif name == "GoalWarned":
-            connection.execute(update(table).where(key).values(warned=True))
-        elif name == "GoalBreached":
-            connection.execute(update(table).where(key).values(breached=True))
+        ids = sorted({str(event.originator_id) for event in goal_events})
+        query = select(table).where(table.c.ticket_id.in_(ids))
+        timers: dict[tuple[str, str], dict[str, Any]] = {
+            (row.ticket_id, row.goal): dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
+            for row in connection.execute(query)
+        }
+        for event in goal_events:
+            _apply(timers, event)
+        connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
+        if timers:
+            connection.execute(insert(table), list(timers.values()))
+
+
+def _apply(timers: dict[tuple[str, str], dict[str, Any]], event: Ticket.Event) -> None:
+    """Changes one goal's timer (in memory) for one goal event."""
+    name = type(event).__name__
+    fields = vars(event)
+    key = (str(event.originator_id), fields["goal"])
+    if name == "GoalStarted":
+        timers[key] = {
+            "ticket_id": key[0], "goal": key[1],
+            "kind": type(event).__qualname__.split(".")[0].lower(), "seed": fields["seed"],
+            "run": fields["run"], "started_at": fields["started_at"], "due_at": fields["due_at"],
+            "warn_at": fields["warn_at"], "paused": False, "warned": False, "breached": False,
+        }  # fmt: skip
+        return
+    timer = timers.get(key)
+    if timer is None:
+        return  # a goal event for a run no longer open (a repeat the domain made a no-op)
+    if name in ("GoalStopped", "GoalCancelled"):
+        del timers[key]
+    elif name == "GoalPaused":
+        timer["paused"] = True
+    elif name == "GoalResumed":
+        timer.update(paused=False, due_at=fields["due_at"], warn_at=fields["warn_at"])
+    elif name == "GoalWarned":
+        timer["warned"] = True
+    elif name == "GoalBreached":
+        timer["breached"] = True
 
 
 class Timer(BaseModel):
