@@ -111,7 +111,7 @@ def _apply_step(row: Row, event: Ticket.Event) -> None:
         row["state"] = found["status"]
         row["open"] = not str(found["status"]).startswith("CLOSED")
     for field in _ASSIGNEE_FIELDS:
-        if found.get(field):
+        if field in found:  # None too: a technician who left for a revisit has it no more
             row["assignee"] = found[field]
     if "level" in found:
         row["level"] = found["level"]

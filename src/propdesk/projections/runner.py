@@ -201,19 +201,10 @@ class Projector:
             for table in tables.values():
                 table.drop(connection, checkfirst=True)  # a rebuild that died half way
                 table.create(connection)
-        position = 0
-        while True:  # the bulk, batch by batch, beside the live tables
-            with self._writer.begin() as connection:
-                batch = self._store.recorder.select_notifications(position + 1, self._batch)
-                if not batch:
-                    break
-                self._apply(connection, projection, tables, batch)
-                position = batch[-1].id
+        position = self._fill(connection=None, projection=projection, tables=tables, position=0)
         with self._writer.begin() as connection:  # what came meanwhile, and the swap
             self._tracking_row(connection, name, lock=True)
-            while batch := self._store.recorder.select_notifications(position + 1, self._batch):
-                self._apply(connection, projection, tables, batch)
-                position = batch[-1].id
+            position = self._fill(connection, projection, tables, position)
             self._point_views(connection, tables)
             connection.execute(
                 update(TRACKING).where(TRACKING.c.name == name)
@@ -223,6 +214,33 @@ class Projector:
             for table in projection.define(MetaData(), live).values():
                 table.drop(connection, checkfirst=True)
         _log.info("projection rebuilt", projection=name, generation=new, position=position)
+        return position
+
+    def _fill(
+        self,
+        connection: Connection | None,
+        projection: Projection,
+        tables: dict[str, Table],
+        position: int,
+    ) -> int:
+        """Applies the notifications after ``position`` up to the head as it is now.
+
+        With no ``connection``, each batch commits on its own (the bulk of a rebuild); with
+        one, they all go into it (the swap). Either way it stops at the head it saw when it
+        began, so a desk that keeps writing cannot keep a rebuild from finishing: what comes
+        later is applied by the next catch-up.
+        """
+        head = self._store.recorder.max_notification_id() or 0
+        while position < head:
+            batch = self._store.recorder.select_notifications(position + 1, self._batch, stop=head)
+            if not batch:
+                break
+            if connection is None:
+                with self._writer.begin() as own:
+                    self._apply(own, projection, tables, batch)
+            else:
+                self._apply(connection, projection, tables, batch)
+            position = batch[-1].id
         return position
 
     # ------------------------------------------------------------------ status
