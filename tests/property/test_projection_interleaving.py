@@ -34,7 +34,11 @@ if TYPE_CHECKING:
     import random
     from collections.abc import Iterator
 
-KEYS = {"board": "ticket_id", "sla_timers": "ticket_id, goal"}
+KEYS = {
+    "board": "ticket_id", "complaint_register": "ticket_id", "repair_register": "ticket_id",
+    "sla_timers": "ticket_id, goal",
+}  # fmt: skip
+"""Every default read model, in ``status()`` order, and the columns that order its rows."""
 NAMES = tuple(KEYS)
 POSTGRES_EXAMPLES = 15
 """PostgreSQL examples are slower (a schema each); fewer of them still mix every action."""

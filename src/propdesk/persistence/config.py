@@ -45,6 +45,13 @@ class StoreConfig:
         return parts._replace(netloc=netloc).geturl()
 
 
+SQLITE_LOCK_TIMEOUT = 30
+"""Seconds a SQLite writer waits for the database's one write lock before giving up.
+
+The desk shares that lock with the read side's projectors (and other desks on the file);
+eventsourcing's own default, 5 seconds, is short for a busy file."""
+
+
 def parse_url(url: str) -> StoreConfig:
     """Reads a database URL; raises :class:`ConfigurationError` for anything else."""
     parts = urlsplit(url)
@@ -58,9 +65,11 @@ def parse_url(url: str) -> StoreConfig:
                 f"SQLite URL {url!r} needs a path: sqlite:///relative.db, sqlite:////abs.db "
                 "or sqlite:///:memory:"
             )
-        return StoreConfig(
-            url, "sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
-        )
+        settings = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT),
+        }  # fmt: skip
+        return StoreConfig(url, "sqlite", settings)
     if scheme in {"postgresql", "postgres", "postgresql+psycopg"}:
         dbname = unquote(parts.path.lstrip("/"))
         if not dbname:

@@ -7,6 +7,12 @@ The write side never imports this package (an import contract in ``pyproject.tom
 
 from propdesk.projections.board import BoardRow, board, technician_queue
 from propdesk.projections.database import engine_for
+from propdesk.projections.registers import (
+    ComplaintEntry,
+    RepairEntry,
+    complaint_register,
+    repair_register,
+)
 from propdesk.projections.runner import (
     ProjectionStatus,
     Projector,
@@ -16,13 +22,17 @@ from propdesk.projections.sla_timers import Timer, all_timers, timers_due
 
 __all__ = [
     "BoardRow",
+    "ComplaintEntry",
     "ProjectionStatus",
     "Projector",
+    "RepairEntry",
     "Timer",
     "all_timers",
     "board",
+    "complaint_register",
     "default_projections",
     "engine_for",
+    "repair_register",
     "technician_queue",
     "timers_due",
 ]

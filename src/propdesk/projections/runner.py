@@ -15,6 +15,7 @@ generation and position. The old tables are dropped afterwards.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
@@ -39,6 +40,7 @@ from propdesk.persistence.store import open_store
 from propdesk.projections.board import Board
 from propdesk.projections.columns import Instant
 from propdesk.projections.database import engine_for
+from propdesk.projections.registers import ComplaintRegister, RepairRegister
 from propdesk.projections.sla_timers import SlaTimers
 
 if TYPE_CHECKING:
@@ -53,6 +55,8 @@ _log = structlog.get_logger("propdesk.projections")
 
 DEFAULT_BATCH = 500
 """Notifications applied per transaction."""
+_MAX_PAUSE = 0.5
+"""The longest pause between two batches on SQLite, in seconds."""
 
 TRACKING = Table(
     "propdesk_projections", MetaData(),
@@ -65,8 +69,8 @@ TRACKING = Table(
 
 
 def default_projections() -> tuple[Projection, ...]:
-    """The read models propdesk keeps: the board and the SLA timers."""
-    return (Board(), SlaTimers())
+    """The read models propdesk keeps: the board, the SLA timers and the two registers."""
+    return (Board(), SlaTimers(), RepairRegister(), ComplaintRegister())
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ class Projector:
                 raise ConfigurationError(f"two projections are named {projection.name}")
             self._projections[projection.name] = projection
         self._batch = batch_size
+        self._last_hold = 0.0
         self._set_up()
 
     @property
@@ -137,8 +142,19 @@ class Projector:
             total = 0
             while (count := self._step(self._projections[name])) > 0:
                 total += count
+                self._let_writers_in()
             applied[name] = total
         return applied
+
+    def _let_writers_in(self) -> None:
+        """On SQLite, leaves the one write lock free a moment between batches.
+
+        A desk waiting for the lock retries with growing sleeps; back-to-back batches could
+        keep it out until it gives up. Pausing as long as the last batch held the lock keeps
+        the projector to half the lock's time at most.
+        """
+        if self._writer.dialect.name == "sqlite":
+            time.sleep(min(self._last_hold, _MAX_PAUSE))
 
     def step(self, name: str) -> int:
         """Applies one batch to one projection; returns how many notifications it applied."""
@@ -151,6 +167,13 @@ class Projector:
             return 0  # another process applied these first; its rows stand
 
     def _batch_of(self, projection: Projection) -> int:
+        started = time.perf_counter()
+        try:
+            return self._apply_batch(projection)
+        finally:
+            self._last_hold = time.perf_counter() - started
+
+    def _apply_batch(self, projection: Projection) -> int:
         with self._writer.begin() as connection:
             row = self._tracking_row(connection, projection.name, lock=True)
             notifications = self._store.recorder.select_notifications(row.position + 1, self._batch)
@@ -236,8 +259,11 @@ class Projector:
             if not batch:
                 break
             if connection is None:
+                started = time.perf_counter()
                 with self._writer.begin() as own:
                     self._apply(own, projection, tables, batch)
+                self._last_hold = time.perf_counter() - started
+                self._let_writers_in()
             else:
                 self._apply(connection, projection, tables, batch)
             position = batch[-1].id
