@@ -135,7 +135,9 @@ class Projector:
     def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
         """Applies every stored event each projection has not applied yet.
 
-        Returns the number of notifications applied, by projection.
+        Returns the number of notifications this call applied, by projection. If another
+        process is catching the same projection up at the same time, this call stops at the
+        first batch that process applied first, and leaves the rest to it.
         """
         applied = {}
         for name in self._chosen(names):
