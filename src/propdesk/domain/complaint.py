@@ -106,6 +106,7 @@ class Complaint(Ticket):
     """One complaint, from receipt to close-out (seed-spec §3.2)."""
 
     kind: ClassVar[str] = "complaint"
+    noun: ClassVar[str] = "complaint"
 
     class Event(Ticket.Event):
         """A complaint event: ``actor`` and ``command_id`` besides its id, version and time."""
@@ -577,11 +578,7 @@ class Complaint(Ticket):
         """Checks the lifecycle table, who acts, and that time does not run backwards."""
         check_complaint_step(trigger, self.state)
         authorise_complaint(command, d.actor, self.handler)
-        if d.at < self.modified_on:
-            self._refuse_rule(
-                command, f"the complaint's last step was at {self.modified_on.isoformat()}; "
-                f"a step cannot happen before it ({d.at.isoformat()})",
-            )  # fmt: skip
+        self._not_before_last_step(command, d)
 
     def _require_answer(self, command: str) -> None:
         if self.answered_at is None:
@@ -623,13 +620,6 @@ class Complaint(Ticket):
             head = heads[0]
         self._require_role(command, head, frozenset({Role.OFFICE_HEAD}), "管理处主任 (S2 §6.4)")
         return head
-
-    def _member(self, command: str, person_id: str, field: str, d: Decision) -> Person:
-        """The organisation's person with this id, or a :class:`RuleViolation` naming ``field``."""
-        person = d.organisation.person(person_id)
-        if person is None:
-            self._refuse_rule(command, f"{field} {person_id!r} is not in the estate's organisation")
-        return person
 
     def _require_role(
         self, command: str, person: Person, roles: frozenset[Role], title: str

@@ -35,9 +35,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from transitions import Machine
-
 from propdesk.domain.errors import IllegalStep
+from propdesk.domain.lifecycle import build_machine, destination
 
 
 class ComplaintState(StrEnum):
@@ -112,23 +111,7 @@ COMPLAINT_LIFECYCLE: tuple[ComplaintStep, ...] = (
 """Every step of the complaint lifecycle, in the order of seed-spec §3.2."""
 
 
-def _build_machine() -> Machine:
-    transitions = [
-        {"trigger": step.trigger, "source": str(source), "dest": str(step.dest or source)}
-        for step in COMPLAINT_LIFECYCLE
-        for source in step.sources
-    ]
-    return Machine(
-        model=None,
-        states=[str(state) for state in ComplaintState],
-        transitions=transitions,
-        initial=str(S.NEW),
-        auto_transitions=False,
-        send_event=False,
-    )
-
-
-COMPLAINT_MACHINE = _build_machine()
+COMPLAINT_MACHINE = build_machine(COMPLAINT_LIFECYCLE, ComplaintState, str(S.NEW))
 """The shared machine. It has no model: complaints ask it, they are never bound to it."""
 
 _COMMAND_OF = {step.trigger: step.command for step in COMPLAINT_LIFECYCLE}
@@ -147,12 +130,11 @@ def check_complaint_step(trigger: str, state: ComplaintState) -> ComplaintState:
     The error names the command asked for, the complaint's state, and the commands allowed
     from it.
     """
-    event = COMPLAINT_MACHINE.events.get(trigger)
-    found = event.transitions.get(str(state)) if event is not None else None
-    if not found:
+    found = destination(COMPLAINT_MACHINE, trigger, str(state))
+    if found is None:
         command = _COMMAND_OF.get(trigger, trigger)
         raise IllegalStep(command, str(state), allowed_complaint_commands(state))
-    return ComplaintState(str(found[0].dest))
+    return ComplaintState(found)
 
 
 def complaint_mermaid() -> str:

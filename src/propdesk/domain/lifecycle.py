@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING, Protocol
 
 from transitions import Machine
 
 from propdesk.domain.errors import IllegalStep
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 class RepairState(StrEnum):
@@ -150,23 +154,53 @@ LIFECYCLE: tuple[Step, ...] = (
 """Every step of the repair lifecycle. The order is the order of seed-spec §3.1.2."""
 
 
-def _build_machine() -> Machine:
+class TableStep(Protocol):
+    """A row of a lifecycle table, of any ticket kind."""
+
+    @property
+    def trigger(self) -> str:
+        """The step's name in the machine."""
+        ...
+
+    @property
+    def sources(self) -> tuple[StrEnum, ...]:
+        """The states it may leave from."""
+        ...
+
+    @property
+    def dest(self) -> StrEnum | None:
+        """The state it reaches; ``None`` to stay."""
+        ...
+
+
+def build_machine(steps: Iterable[TableStep], states: Iterable[StrEnum], initial: str) -> Machine:
+    """One model-less ``transitions`` machine for a lifecycle table.
+
+    A step whose ``dest`` is ``None`` stays where it leaves from.
+    """
     transitions = [
         {"trigger": step.trigger, "source": str(source), "dest": str(step.dest or source)}
-        for step in LIFECYCLE
+        for step in steps
         for source in step.sources
     ]
     return Machine(
         model=None,
-        states=[str(state) for state in RepairState],
+        states=[str(state) for state in states],
         transitions=transitions,
-        initial=str(S.NEW),
+        initial=initial,
         auto_transitions=False,
         send_event=False,
     )
 
 
-MACHINE = _build_machine()
+def destination(machine: Machine, trigger: str, state: str) -> str | None:
+    """Where ``trigger`` leads from ``state`` in ``machine``; ``None`` if it is not allowed."""
+    event = machine.events.get(trigger)
+    found = event.transitions.get(state) if event is not None else None
+    return str(found[0].dest) if found else None
+
+
+MACHINE = build_machine(LIFECYCLE, RepairState, str(S.NEW))
 """The shared machine. It has no model: tickets ask it, they are never bound to it."""
 
 _COMMAND_OF = {step.trigger: step.command for step in LIFECYCLE}
@@ -184,11 +218,10 @@ def check_step(trigger: str, state: RepairState) -> RepairState:
     The question is put to the shared machine: whether it has a transition for ``trigger``
     leaving ``state``.
     """
-    event = MACHINE.events.get(trigger)
-    found = event.transitions.get(str(state)) if event is not None else None
-    if not found:
+    found = destination(MACHINE, trigger, str(state))
+    if found is None:
         raise IllegalStep(_COMMAND_OF.get(trigger, trigger), str(state), allowed_commands(state))
-    return RepairState(str(found[0].dest))
+    return RepairState(found)
 
 
 def mermaid() -> str:

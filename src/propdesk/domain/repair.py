@@ -934,11 +934,7 @@ class Repair(Ticket):
         """Checks the lifecycle table, who acts, and that time does not run backwards."""
         check_step(trigger, self.state)
         authorise(command, d.actor, self.acceptor)
-        if d.at < self.modified_on:
-            self._refuse_rule(
-                command, f"the ticket's last step was at {self.modified_on.isoformat()}; "
-                f"a step cannot happen before it ({d.at.isoformat()})",
-            )  # fmt: skip
+        self._not_before_last_step(command, d)
 
     def _open_callback(self, d: Decision, *, leak_test_result: str | None) -> None:
         check_step("open_callback", self.state)
@@ -995,13 +991,6 @@ class Repair(Ticket):
         if start < person.shift_end or local.time() < start:
             return today_end
         return today_end + timedelta(days=1)
-
-    def _member(self, command: str, person_id: str, field: str, d: Decision) -> Person:
-        """The organisation's person with this id, or a :class:`RuleViolation` naming ``field``."""
-        person = d.organisation.person(person_id)
-        if person is None:
-            self._refuse_rule(command, f"{field} {person_id!r} is not in the estate's organisation")
-        return person
 
     def _require_role(self, command: str, person: Person, *roles: Role) -> None:
         if not any(person.has(role) for role in roles):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from propdesk.domain import commands as c
     from propdesk.domain.context import Decision
     from propdesk.domain.goals import GoalRecord
+    from propdesk.domain.organisation import Person
 
 
 class Ticket(Aggregate):
@@ -39,6 +40,8 @@ class Ticket(Aggregate):
 
     kind: ClassVar[str]
     """``repair`` or ``complaint``: the goals of a policy that apply."""
+    noun: ClassVar[str] = "ticket"
+    """What an error message calls the ticket."""
     GOAL_FACTS: ClassVar[dict[str, frozenset[str]]] = {}
     """Facts a goal may test on an event besides its fields, by event name."""
 
@@ -294,11 +297,22 @@ class Ticket(Aggregate):
     def _begin_ticket_step(self, command: str, d: Decision) -> None:
         """Checks who acts and that time does not run backwards, for a step in any state."""
         authorise_ticket_step(command, d.actor)
+        self._not_before_last_step(command, d)
+
+    def _not_before_last_step(self, command: str, d: Decision) -> None:
+        """Refuses a step dated before the ticket's last one: its record never runs backwards."""
         if d.at < self.modified_on:
             self._refuse_rule(
-                command, f"the ticket's last step was at {self.modified_on.isoformat()}; "
+                command, f"the {self.noun}'s last step was at {self.modified_on.isoformat()}; "
                 f"a step cannot happen before it ({d.at.isoformat()})",
             )  # fmt: skip
+
+    def _member(self, command: str, person_id: str, field: str, d: Decision) -> Person:
+        """The organisation's person with this id, or a :class:`RuleViolation` naming ``field``."""
+        person = d.organisation.person(person_id)
+        if person is None:
+            self._refuse_rule(command, f"{field} {person_id!r} is not in the estate's organisation")
+        return person
 
     def _refuse_rule(self, command: str, rule: str) -> NoReturn:
         raise RuleViolation(command, self.status, rule)
