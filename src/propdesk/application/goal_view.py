@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from propdesk.domain.goals import GoalStatus
+from propdesk.domain.goals import GoalStatus, as_moment
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -57,8 +57,8 @@ class GoalView(BaseModel):
     def of(cls, name: str, record: GoalRecord, now: datetime) -> GoalView:
         """The view of one stored goal record at ``now``."""
         status = GoalStatus(str(record["status"]))
-        due = _moment(record["due_at"])
-        open_at = _moment(record["paused_at"]) if status is GoalStatus.PAUSED else now
+        due = as_moment(record["due_at"])
+        open_at = as_moment(record["paused_at"]) if status is GoalStatus.PAUSED else now
         open_goal = status in (GoalStatus.RUNNING, GoalStatus.PAUSED)
         stopped = record["stopped_at"]
         # a paused clock stopped running at its pause, whatever ended the run later
@@ -75,8 +75,8 @@ class GoalView(BaseModel):
         state = GoalState.BREACHED if breached else _STATES[status]
         return cls(
             goal=name, seed=str(record["seed"]), run=int(str(record["run"])), state=state,
-            started_at=_moment(record["started_at"]), due_at=due,
-            warn_at=_moment(record["warn_at"]),
+            started_at=as_moment(record["started_at"]), due_at=due,
+            warn_at=as_moment(record["warn_at"]),
             stopped_at=stopped if isinstance(stopped, datetime) else None,
             warned=bool(record["warned"]), breach_recorded=bool(record["breached"]),
             time_left=due - open_at if open_goal else None,
@@ -96,10 +96,3 @@ def goal_views(goals: Mapping[str, GoalRecord], now: datetime) -> tuple[GoalView
     """Every goal of a ticket at ``now``, soonest due first."""
     views = (GoalView.of(name, record, now) for name, record in goals.items())
     return tuple(sorted(views, key=lambda view: (view.due_at, view.goal)))
-
-
-def _moment(value: object) -> datetime:
-    if not isinstance(value, datetime):
-        msg = f"a goal record holds {value!r} where a time belongs"
-        raise TypeError(msg)
-    return value

@@ -10,14 +10,14 @@ ticket in memory from its stored events, and the stored events stay as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from propdesk.domain.goals import CLOCK_EVENTS, Occurrence, goal_changes
+from propdesk.domain.goals import CLOCK_EVENTS, Occurrence, as_moment, goal_changes
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from datetime import datetime
 
     from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.sla_policy import Policy
@@ -70,8 +70,8 @@ class RunLog:
         if event == "GoalStarted":
             self._open[goal] = len(self._runs)
             self._runs.append(
-                GoalRun(goal, _int(fields["run"]), _time(fields["started_at"]),
-                        _time(fields["due_at"]), Outcome.OPEN)
+                GoalRun(goal, _int(fields["run"]), as_moment(fields["started_at"]),
+                        as_moment(fields["due_at"]), Outcome.OPEN)
             )  # fmt: skip
             return
         index = self._open.get(goal)
@@ -81,7 +81,7 @@ class RunLog:
         if event == "GoalPaused":
             self._runs[index] = replace(run, paused_at=at)
         elif event == "GoalResumed":
-            self._runs[index] = replace(run, paused_at=None, due_at=_time(fields["due_at"]))
+            self._runs[index] = replace(run, paused_at=None, due_at=as_moment(fields["due_at"]))
         elif event == "GoalStopped":
             outcome = Outcome.MET if fields["met"] else Outcome.MISSED
             self._runs[index] = replace(run, outcome=outcome, stopped_at=at)
@@ -157,13 +157,6 @@ def _apply_change(
         timestamp=step.timestamp, actor="what-if", command_id="what-if", **fields,
     )  # fmt: skip
     event.apply(ticket)
-
-
-def _time(value: object) -> datetime:
-    if not isinstance(value, datetime):
-        msg = f"a goal event holds {value!r} where a time belongs"
-        raise TypeError(msg)
-    return value
 
 
 def _int(value: object) -> int:

@@ -140,10 +140,10 @@ def _open_goal_changes(
     goal: Goal, calendar: WorkingCalendar, record: GoalRecord, occurrence: Occurrence
 ) -> list[GoalChange]:
     run = int(str(record["run"]))
-    due = _moment(record["due_at"])
+    due = as_moment(record["due_at"])
     status = GoalStatus(str(record["status"]))
     if occurrence.name in goal.stops_on:
-        stopped_clock_at = _moment(record["paused_at"]) if status is GoalStatus.PAUSED else None
+        stopped_clock_at = as_moment(record["paused_at"]) if status is GoalStatus.PAUSED else None
         return [_stop(goal.name, run, due, stopped_clock_at or occurrence.at)]
     if occurrence.name in goal.cancels_on:
         cancelled = {"goal": goal.name, "run": run, "reason": occurrence.name}
@@ -151,9 +151,9 @@ def _open_goal_changes(
     if status is GoalStatus.RUNNING and occurrence.name in goal.pauses_on:
         return [GoalChange("GoalPaused", {"goal": goal.name, "run": run})]
     if status is GoalStatus.PAUSED and occurrence.name in goal.resumes_on:
-        paused_at = _moment(record["paused_at"])
+        paused_at = as_moment(record["paused_at"])
         new_due = _shifted(goal, calendar, due, paused_at, occurrence.at)
-        warn = _moment(record["warn_at"])
+        warn = as_moment(record["warn_at"])
         new_warn = _shifted(goal, calendar, warn, paused_at, occurrence.at)
         return [
             GoalChange(
@@ -208,8 +208,9 @@ _WORKING_CLOCKS = frozenset({"working_days", "working_time"})
 """The :class:`~propdesk.domain.sla_policy.GoalClock` values that count working time only."""
 
 
-def _moment(value: object) -> datetime:
+def as_moment(value: object) -> datetime:
+    """A time read from a goal record or a goal event's fields (a ``TypeError`` if not one)."""
     if not isinstance(value, datetime):
-        msg = f"a goal record holds {value!r} where a time belongs"
+        msg = f"a goal holds {value!r} where a time belongs"
         raise TypeError(msg)
     return value
