@@ -70,7 +70,9 @@ DEFAULT_RETRIES = 3
 TicketKind = Literal["repair", "complaint"]
 TicketView = RepairView | ComplaintView
 NewTicket = LogRepair | LogComplaint
-_CREATED = (Repair.Logged, Complaint.ComplaintReceived)
+_CREATED_BY_KIND = {Repair.kind: Repair.Logged, Complaint.kind: Complaint.ComplaintReceived}
+"""The event that creates each kind of ticket."""
+_CREATED = tuple(_CREATED_BY_KIND.values())
 _STEPS_OF: dict[str, frozenset[str]] = {
     "repair": frozenset(AUTHORITY) | frozenset(TICKET_AUTHORITY),
     "complaint": frozenset(COMPLAINT_AUTHORITY) | frozenset(TICKET_AUTHORITY),
@@ -454,19 +456,17 @@ class Desk:
         """Whether the ticket is a repair or a complaint; ``None`` if there is no such ticket."""
         with self._reading():
             first = list(self._store.events.get(ticket_id, limit=1))
-        if first and isinstance(first[0], Repair.Logged):
-            return "repair"
-        if first and isinstance(first[0], Complaint.ComplaintReceived):
-            return "complaint"
+        for kind, created in _CREATED_BY_KIND.items():
+            if first and isinstance(first[0], created):
+                return cast("TicketKind", kind)
         return None
 
     def ticket_ids(self, kind: TicketKind | None = None) -> Iterator[UUID]:
         """Ids of every stored ticket (or those of one kind), in the order they were logged."""
         topics = [
-            get_topic(created)
-            for created in _CREATED
-            if kind is None or created.__qualname__.split(".")[0].lower() == kind
-        ]
+            get_topic(created) for of_kind, created in _CREATED_BY_KIND.items()
+            if kind is None or of_kind == kind
+        ]  # fmt: skip
         page = 500
         start = 1
         while True:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from sqlalchemy import delete, insert, select
+
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from sqlalchemy import Connection, MetaData, Table
 
@@ -68,3 +70,24 @@ def effects(event: Ticket.Event) -> dict[str, Any]:
     except (TypeError, KeyError, AttributeError):
         return {}
     return dict(vars(probe))
+
+
+def ticket_kind(event: Ticket.Event) -> str:
+    """``repair`` or ``complaint``: the ticket kind whose event this is (``Repair.Logged``...)."""
+    return type(event).__qualname__.split(".", 1)[0].lower()
+
+
+def rows_of(connection: Connection, table: Table, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of these tickets, as dicts a batch can change in memory."""
+    query = select(table).where(table.c.ticket_id.in_(ids))
+    return [dict(row._mapping) for row in connection.execute(query)]  # noqa: SLF001 - SQLAlchemy's public row mapping
+
+
+def replace_rows(
+    connection: Connection, table: Table, ids: Sequence[str], rows: Iterable[dict[str, Any]]
+) -> None:
+    """Writes a batch back: these tickets' rows are replaced by ``rows`` (two statements)."""
+    connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
+    stored = list(rows)
+    if stored:
+        connection.execute(insert(table), stored)

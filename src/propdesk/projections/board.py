@@ -22,13 +22,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
-    insert,
     select,
 )
 
 from propdesk.domain.goals import CLOCK_EVENTS
-from propdesk.projections.base import Projection, effects
+from propdesk.projections.base import (
+    Projection,
+    effects,
+    replace_rows,
+    rows_of,
+    ticket_kind,
+)
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -66,16 +70,10 @@ class Board(Projection):
         """Reads the batch's tickets, applies the events to them in memory, writes them back."""
         table = tables[BOARD]
         ids = sorted({str(event.originator_id) for event in events})
-        rows: dict[str, Row] = {
-            row.ticket_id: dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
-            for row in connection.execute(select(table).where(table.c.ticket_id.in_(ids)))
-        }
+        rows: dict[str, Row] = {row["ticket_id"]: row for row in rows_of(connection, table, ids)}
         for event in events:
             _apply(rows, event)
-        if not rows:
-            return
-        connection.execute(delete(table).where(table.c.ticket_id.in_(list(rows))))
-        connection.execute(insert(table), [_stored(row) for row in rows.values()])
+        replace_rows(connection, table, ids, (_stored(row) for row in rows.values()))
 
 
 def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
@@ -85,7 +83,7 @@ def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
     if name in _CREATED:
         found = effects(event)
         rows[ticket_id] = {
-            "ticket_id": ticket_id, "kind": type(event).__qualname__.split(".")[0].lower(),
+            "ticket_id": ticket_id, "kind": ticket_kind(event),
             "estate": found["estate"], "state": found["status"], "open": True,
             "assignee": None, "level": 0, "severity": None, "logged_at": event.timestamp,
             "updated_at": event.timestamp, "nearest_due": None, "open_goals": {},

@@ -24,13 +24,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    delete,
-    insert,
     select,
 )
 
 from propdesk.domain.goals import CLOCK_EVENTS
-from propdesk.projections.base import Projection, effects
+from propdesk.projections.base import (
+    Projection,
+    effects,
+    replace_rows,
+    rows_of,
+    ticket_kind,
+)
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -98,14 +102,11 @@ class Register(Projection):
     ) -> None:
         """Reads the batch's tickets of this kind, mirrors each event's effects, writes back."""
         table = tables[self.name]
-        mine = [e for e in events if type(e).__qualname__.split(".")[0].lower() == self.kind]
+        mine = [event for event in events if ticket_kind(event) == self.kind]
         ids = sorted({str(event.originator_id) for event in mine})
         if not ids:
             return
-        rows: dict[str, dict[str, Any]] = {
-            row.ticket_id: dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
-            for row in connection.execute(select(table).where(table.c.ticket_id.in_(ids)))
-        }
+        rows = {row["ticket_id"]: row for row in rows_of(connection, table, ids)}
         names = [name for name, _ in self.fields]
         for event in mine:
             if type(event).__name__ in CLOCK_EVENTS:
@@ -117,9 +118,7 @@ class Register(Projection):
             row = rows.get(ticket_id)
             if row is not None:
                 row.update({name: found[name] for name in names if name in found})
-        if rows:
-            connection.execute(delete(table).where(table.c.ticket_id.in_(list(rows))))
-            connection.execute(insert(table), list(rows.values()))
+        replace_rows(connection, table, ids, rows.values())
 
 
 class RepairRegister(Register):

@@ -19,12 +19,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    delete,
-    insert,
     select,
 )
 
-from propdesk.projections.base import Projection
+from propdesk.projections.base import Projection, replace_rows, rows_of, ticket_kind
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -58,16 +56,12 @@ class SlaTimers(Projection):
         if not goal_events:
             return
         ids = sorted({str(event.originator_id) for event in goal_events})
-        query = select(table).where(table.c.ticket_id.in_(ids))
         timers: dict[tuple[str, str], dict[str, Any]] = {
-            (row.ticket_id, row.goal): dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
-            for row in connection.execute(query)
+            (row["ticket_id"], row["goal"]): row for row in rows_of(connection, table, ids)
         }
         for event in goal_events:
             _apply(timers, event)
-        connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
-        if timers:
-            connection.execute(insert(table), list(timers.values()))
+        replace_rows(connection, table, ids, timers.values())
 
 
 def _apply(timers: dict[tuple[str, str], dict[str, Any]], event: Ticket.Event) -> None:
@@ -78,7 +72,7 @@ def _apply(timers: dict[tuple[str, str], dict[str, Any]], event: Ticket.Event) -
     if name == "GoalStarted":
         timers[key] = {
             "ticket_id": key[0], "goal": key[1],
-            "kind": type(event).__qualname__.split(".")[0].lower(), "seed": fields["seed"],
+            "kind": ticket_kind(event), "seed": fields["seed"],
             "run": fields["run"], "started_at": fields["started_at"], "due_at": fields["due_at"],
             "warn_at": fields["warn_at"], "paused": False, "warned": False, "breached": False,
         }  # fmt: skip
