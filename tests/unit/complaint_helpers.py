@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 import pytest
+from helpers import then, then_recorded  # noqa: F401 - re-exported: one set of checks for both kinds
 
 from propdesk.application.calendars import china_calendar
 from propdesk.application.configuration import default_policy
@@ -38,7 +39,6 @@ from propdesk.domain.values import Channel
 from propdesk.testing import MONDAY_MORNING, sample_organisation
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from datetime import datetime
 
     from propdesk.domain.calendar import WorkingCalendar
@@ -228,28 +228,6 @@ def when_rejected(
     assert complaint.pending_events == [], "a rejected command left pending events"
     assert vars(complaint) == before, "a rejected command changed the complaint"
     return raised.value
-
-
-def then(events: Sequence[Complaint.Event], *expected: type[Complaint.Event]) -> None:
-    """The command recorded exactly these events, in this order."""
-    assert [type(event).__name__ for event in events] == [kind.__name__ for kind in expected]
-
-
-def then_recorded(
-    events: Sequence[Complaint.Event], event_type: type[Complaint.Event], /, **fields: object
-) -> Complaint.Event:
-    """The one ``event_type`` event among ``events`` carries these field values; returns it."""
-    found = [event for event in events if type(event) is event_type]
-    names = [type(event).__name__ for event in events]
-    assert len(found) == 1, f"expected one {event_type.__name__}, got {names}"
-    event = found[0]
-    wrong = {
-        name: (getattr(event, name, "<missing>"), value)
-        for name, value in fields.items()
-        if getattr(event, name, "<missing>") != value
-    }
-    assert not wrong, f"{event_type.__name__} fields (recorded, expected): {wrong}"
-    return event
 
 
 def then_state(complaint: Complaint, state: ComplaintState, /, **attributes: object) -> None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
     from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation
+    from propdesk.domain.ticket import Ticket
 
 S = RepairState
 T0 = MONDAY_MORNING
@@ -251,14 +252,14 @@ def when_rejected(
     return raised.value
 
 
-def then(events: Sequence[Repair.Event], *expected: type[Repair.Event]) -> None:
+def then(events: Sequence[Ticket.Event], *expected: type[Ticket.Event]) -> None:
     """The command recorded exactly these events, in this order."""
     assert [type(event).__name__ for event in events] == [kind.__name__ for kind in expected]
 
 
 def then_recorded(
-    events: Sequence[Repair.Event], event_type: type[Repair.Event], /, **fields: object
-) -> Repair.Event:
+    events: Sequence[Ticket.Event], event_type: type[Ticket.Event], /, **fields: object
+) -> Ticket.Event:
     """The one ``event_type`` event among ``events`` carries these field values; returns it."""
     found = [event for event in events if type(event) is event_type]
     names = [type(event).__name__ for event in events]
