@@ -8,6 +8,7 @@ other's events. The PostgreSQL schemas are created here and dropped on exit.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -206,3 +207,35 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def positive(text: str) -> int:
+    """An ``argparse`` type: a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        msg = f"must be at least 1, not {value}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backends``, ``--postgres-url`` and ``--quick``: what every benchmark script takes."""
+    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("PROPDESK_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
+        help="a PostgreSQL database the benchmark may create and drop schemas in",
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
+
+
+def parse_backend_options(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> argparse.Namespace:
+    """Parses the command line and turns ``--backends`` into a checked list."""
+    args = parser.parse_args(argv)
+    args.backends = [name.strip() for name in args.backends.split(",") if name.strip()]
+    unknown = sorted(set(args.backends) - {"sqlite", "postgres"})
+    if unknown or not args.backends:
+        parser.error(f"--backends: use sqlite and/or postgres, not {', '.join(unknown) or 'none'}")
+    return args

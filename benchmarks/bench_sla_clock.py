@@ -28,7 +28,6 @@ is met: this is a measurement, not a test. See ``docs/benchmarks.md``.
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 import time
@@ -36,11 +35,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from _backends import (
-    DEFAULT_POSTGRES_URL,
+    add_backend_options,
     load_average,
     machine_lines,
     machine_summary,
     open_backend,
+    parse_backend_options,
+    positive,
     postgres_problem,
     safe_url,
 )
@@ -93,35 +94,17 @@ class BackendReport:
     run: str = ""
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--tickets", type=_positive, default=40, help="end to end: tickets per side, per round"
+        "--tickets", type=positive, default=40, help="end to end: tickets per side, per round"
     )
     parser.add_argument(
-        "--rounds", type=_positive, default=5, help="end to end: rounds (medians reported)"
+        "--rounds", type=positive, default=5, help="end to end: rounds (medians reported)"
     )
-    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("PROPDESK_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
-        help="a PostgreSQL database the benchmark may create and drop schemas in",
-    )
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run for CI")
-    args = parser.parse_args(argv)
-    args.backends = [name.strip() for name in args.backends.split(",") if name.strip()]
-    unknown = sorted(set(args.backends) - {"sqlite", "postgres"})
-    if unknown or not args.backends:
-        parser.error(f"--backends: use sqlite and/or postgres, not {', '.join(unknown) or 'none'}")
-    return args
+    add_backend_options(parser)
+    return parse_backend_options(parser, argv)
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
