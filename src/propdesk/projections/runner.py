@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
 import structlog
@@ -34,6 +33,7 @@ from sqlalchemy import (
     update,
 )
 
+from propdesk.application.clock import Clock, SystemClock
 from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.ticket import Ticket
 from propdesk.persistence.store import open_store
@@ -45,6 +45,7 @@ from propdesk.projections.sla_timers import SlaTimers
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from datetime import datetime
 
     from sqlalchemy import Connection
     from sqlalchemy.engine import Engine
@@ -103,8 +104,11 @@ class Projector:
         projections: Iterable[Projection] | None = None,
         *,
         batch_size: int = DEFAULT_BATCH,
+        clock: Clock | None = None,
     ) -> None:
         """Opens the store and the read side's database; creates missing tables.
+
+        ``clock`` stamps each projection's ``updated_at`` (the system clock by default).
 
         Raises:
             ConfigurationError: the URL is not usable, or two projections share a name.
@@ -122,6 +126,7 @@ class Projector:
                 raise ConfigurationError(f"two projections are named {projection.name}")
             self._projections[projection.name] = projection
         self._batch = batch_size
+        self._clock: Clock = clock or SystemClock()
         self._last_hold = 0.0
         self._set_up()
 
@@ -188,7 +193,7 @@ class Projector:
                 .where(TRACKING.c.name == projection.name)
                 .where(TRACKING.c.position == row.position)
                 .where(TRACKING.c.generation == row.generation)
-                .values(position=notifications[-1].id, updated_at=datetime.now(UTC))
+                .values(position=notifications[-1].id, updated_at=self._clock.now())
             )
             if advanced.rowcount != 1:
                 raise _Overtaken  # rolls the batch back
@@ -233,7 +238,7 @@ class Projector:
             self._point_views(connection, tables)
             connection.execute(
                 update(TRACKING).where(TRACKING.c.name == name)
-                .values(generation=new, position=position, updated_at=datetime.now(UTC))
+                .values(generation=new, position=position, updated_at=self._clock.now())
             )  # fmt: skip
         with self._writer.begin() as connection:
             for table in projection.define(MetaData(), live).values():
@@ -312,7 +317,7 @@ class Projector:
                 self._point_views(connection, tables)
                 connection.execute(
                     insert(TRACKING).values(
-                        name=name, generation=1, position=0, updated_at=datetime.now(UTC)
+                        name=name, generation=1, position=0, updated_at=self._clock.now()
                     )
                 )
 
