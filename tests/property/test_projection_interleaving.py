@@ -35,8 +35,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 KEYS = {
-    "board": "ticket_id", "complaint_register": "ticket_id", "repair_register": "ticket_id",
-    "sla_timers": "ticket_id, goal",
+    "board": "ticket_id", "callback_register": "ticket_id, number",
+    "complaint_register": "ticket_id", "fee_register": "ticket_id",
+    "goal_runs": "ticket_id, goal, run", "repair_register": "ticket_id",
+    "sla_timers": "ticket_id, goal", "ticket_steps": "ticket_id, version",
 }  # fmt: skip
 """Every default read model, in ``status()`` order, and the columns that order its rows."""
 NAMES = tuple(KEYS)
@@ -214,8 +216,9 @@ def _check(run: Run, actions: list[tuple[Any, ...]]) -> None:
     caught_up = _tables(projector)
     generations = {status.name: status.generation for status in projector.status()}
 
-    for name in NAMES:
+    for name in NAMES[:2]:  # one at a time, and the rest in one pass over the store
         projector.rebuild(name)
+    projector.rebuild(*NAMES[2:])
 
     assert _tables(projector) == caught_up
     statuses = projector.status()

@@ -69,27 +69,14 @@ class RunLog:
         goal = str(fields.get("goal", ""))
         if event == "GoalStarted":
             self._open[goal] = len(self._runs)
-            self._runs.append(
-                GoalRun(goal, _int(fields["run"]), as_moment(fields["started_at"]),
-                        as_moment(fields["due_at"]), Outcome.OPEN)
-            )  # fmt: skip
+            self._runs.append(started_run(fields))
             return
         index = self._open.get(goal)
         if index is None:
             return
-        run = self._runs[index]
-        if event == "GoalPaused":
-            self._runs[index] = replace(run, paused_at=at)
-        elif event == "GoalResumed":
-            self._runs[index] = replace(run, paused_at=None, due_at=as_moment(fields["due_at"]))
-        elif event == "GoalStopped":
-            outcome = Outcome.MET if fields["met"] else Outcome.MISSED
-            self._runs[index] = replace(run, outcome=outcome, stopped_at=at)
-            del self._open[goal]
-        elif event == "GoalCancelled":
-            clock_at = run.paused_at or at
-            outcome = Outcome.MISSED if clock_at > run.due_at else Outcome.CANCELLED
-            self._runs[index] = replace(run, outcome=outcome, stopped_at=at)
+        run = advanced_run(self._runs[index], event, fields, at)
+        self._runs[index] = run
+        if run.outcome is not Outcome.OPEN:
             del self._open[goal]
 
     def runs(self, as_of: datetime) -> tuple[GoalRun, ...]:
@@ -102,6 +89,34 @@ class RunLog:
                 run = replace(run, outcome=outcome)  # noqa: PLW2901 - the judged copy
             judged.append(run)
         return tuple(judged)
+
+
+def started_run(fields: Mapping[str, object]) -> GoalRun:
+    """The run a ``GoalStarted`` event (given by its fields) begins."""
+    return GoalRun(
+        str(fields["goal"]), _int(fields["run"]), as_moment(fields["started_at"]),
+        as_moment(fields["due_at"]), Outcome.OPEN,
+    )  # fmt: skip
+
+
+def advanced_run(run: GoalRun, event: str, fields: Mapping[str, object], at: datetime) -> GoalRun:
+    """The open ``run`` after one more of its goal events (its class name, fields and time).
+
+    A stop is met or missed as the desk judged it; a cancel after the due time (counted on
+    the goal's clock, so a paused run at its pause) is a miss, and before it is unjudged.
+    Warnings and breaches leave the run as it is: the stop judges it.
+    """
+    if event == "GoalPaused":
+        return replace(run, paused_at=at)
+    if event == "GoalResumed":
+        return replace(run, paused_at=None, due_at=as_moment(fields["due_at"]))
+    if event == "GoalStopped":
+        return replace(run, outcome=Outcome.MET if fields["met"] else Outcome.MISSED, stopped_at=at)
+    if event == "GoalCancelled":
+        clock_at = run.paused_at or at
+        outcome = Outcome.MISSED if clock_at > run.due_at else Outcome.CANCELLED
+        return replace(run, outcome=outcome, stopped_at=at)
+    return run
 
 
 def stored_runs(events: Iterable[Ticket.Event], as_of: datetime) -> tuple[GoalRun, ...]:

@@ -38,10 +38,13 @@ from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.ticket import Ticket
 from propdesk.persistence.store import open_store
 from propdesk.projections.board import Board
+from propdesk.projections.books import CallbackRegister, FeeRegister
 from propdesk.projections.columns import Instant
 from propdesk.projections.database import engine_for
+from propdesk.projections.goal_runs import GoalRuns
 from propdesk.projections.registers import ComplaintRegister, RepairRegister
 from propdesk.projections.sla_timers import SlaTimers
+from propdesk.projections.steps import TicketSteps
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -70,8 +73,15 @@ TRACKING = Table(
 
 
 def default_projections() -> tuple[Projection, ...]:
-    """The read models propdesk keeps: the board, the SLA timers and the two registers."""
-    return (Board(), SlaTimers(), RepairRegister(), ComplaintRegister())
+    """The read models propdesk keeps.
+
+    The board, the SLA timers and goal runs, the step log, and the desk's registers:
+    repairs, complaints, callbacks and fees.
+    """
+    return (
+        Board(), SlaTimers(), GoalRuns(), TicketSteps(), RepairRegister(), ComplaintRegister(),
+        CallbackRegister(), FeeRegister(),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,7 @@ class Projector:
             if not notifications:
                 return 0
             tables = projection.define(MetaData(), row.generation)
-            self._apply(connection, projection, tables, notifications)
+            self._apply_to(connection, [(projection, tables)], notifications)
             advanced = connection.execute(
                 update(TRACKING)
                 .where(TRACKING.c.name == projection.name)
@@ -201,56 +211,66 @@ class Projector:
                    position=notifications[-1].id, applied=len(notifications))  # fmt: skip
         return len(notifications)
 
-    def _apply(
+    def _apply_to(
         self,
         connection: Connection,
-        projection: Projection,
-        tables: dict[str, Table],
+        targets: Sequence[tuple[Projection, dict[str, Table]]],
         notifications: Sequence[object],
     ) -> None:
+        """Decodes a batch once and applies it to each projection's tables, in order."""
         mapper = self._store.mapper
         events = [mapper.to_domain_event(n) for n in notifications]  # type: ignore[arg-type]  # StoredEvents
         tickets = [event for event in events if isinstance(event, Ticket.Event)]
         if tickets:
-            projection.apply(connection, tables, tickets)
+            for projection, tables in targets:
+                projection.apply(connection, tables, tickets)
 
     # ------------------------------------------------------------------ rebuilding
 
-    def rebuild(self, name: str) -> int:
-        """Rebuilds one projection from the first event into new tables, then swaps.
+    def rebuild(self, *names: str) -> int:
+        """Rebuilds projections from the first event into new tables, then swaps them in.
 
-        Readers keep reading the live tables until the swap; writers are not stopped.
-        Returns the position the new generation reached.
+        With no names, every projection is rebuilt. The named projections are rebuilt in one
+        pass over the store: each batch of events is read and decoded once and applied to
+        each of them. Readers keep reading the live tables until the swap; writers are not
+        stopped. Returns the position the new generations reached.
+
+        Raises:
+            ConfigurationError: a name is not one of this projector's projections.
         """
-        projection = self._projection(name)
+        chosen = [self._projection(name) for name in self._chosen(names or None)]
         with self.engine.connect() as connection:
-            live = self._tracking_row(connection, name, lock=False).generation
-        new = live + 1
-        tables = projection.define(MetaData(), new)
+            live = {p.name: self._tracking_row(connection, p.name, lock=False).generation
+                    for p in chosen}  # fmt: skip
+        targets = [(p, p.define(MetaData(), live[p.name] + 1)) for p in chosen]
         with self._writer.begin() as connection:
-            for table in tables.values():
-                table.drop(connection, checkfirst=True)  # a rebuild that died half way
-                table.create(connection)
-        position = self._fill(connection=None, projection=projection, tables=tables, position=0)
+            for _, tables in targets:
+                for table in tables.values():
+                    table.drop(connection, checkfirst=True)  # a rebuild that died half way
+                    table.create(connection)
+        position = self._fill(None, targets, position=0)
         with self._writer.begin() as connection:  # what came meanwhile, and the swap
-            self._tracking_row(connection, name, lock=True)
-            position = self._fill(connection, projection, tables, position)
-            self._point_views(connection, tables)
-            connection.execute(
-                update(TRACKING).where(TRACKING.c.name == name)
-                .values(generation=new, position=position, updated_at=self._clock.now())
-            )  # fmt: skip
+            for projection in chosen:
+                self._tracking_row(connection, projection.name, lock=True)
+            position = self._fill(connection, targets, position)
+            now = self._clock.now()
+            for projection, tables in targets:
+                self._point_views(connection, tables)
+                connection.execute(
+                    update(TRACKING).where(TRACKING.c.name == projection.name)
+                    .values(generation=live[projection.name] + 1, position=position, updated_at=now)
+                )  # fmt: skip
         with self._writer.begin() as connection:
-            for table in projection.define(MetaData(), live).values():
-                table.drop(connection, checkfirst=True)
-        _log.info("projection rebuilt", projection=name, generation=new, position=position)
+            for projection in chosen:
+                for table in projection.define(MetaData(), live[projection.name]).values():
+                    table.drop(connection, checkfirst=True)
+        _log.info("projections rebuilt", projections=[p.name for p in chosen], position=position)
         return position
 
     def _fill(
         self,
         connection: Connection | None,
-        projection: Projection,
-        tables: dict[str, Table],
+        targets: Sequence[tuple[Projection, dict[str, Table]]],
         position: int,
     ) -> int:
         """Applies the notifications after ``position`` up to the head as it is now.
@@ -268,11 +288,11 @@ class Projector:
             if connection is None:
                 started = time.perf_counter()
                 with self._writer.begin() as own:
-                    self._apply(own, projection, tables, batch)
+                    self._apply_to(own, targets, batch)
                 self._last_hold = time.perf_counter() - started
                 self._let_writers_in()
             else:
-                self._apply(connection, projection, tables, batch)
+                self._apply_to(connection, targets, batch)
             position = batch[-1].id
         return position
 

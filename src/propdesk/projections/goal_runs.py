@@ -1,0 +1,111 @@
+"""The goal runs: one row per start of every goal, with how it ended (met, missed, cancelled).
+
+The SLA timers (:mod:`propdesk.projections.sla_timers`) hold the goals still running, for the
+worker; this table keeps every run after it ends too, for the monthly SLA compliance. A run's
+outcome is judged as the domain judges it (:func:`propdesk.domain.goal_runs.advanced_run`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table
+
+from propdesk.domain.goal_runs import GoalRun, Outcome, advanced_run, started_run
+from propdesk.projections.base import Projection, replace_rows, rows_of, ticket_kind
+from propdesk.projections.columns import Instant
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Connection
+
+    from propdesk.domain.ticket import Ticket
+
+RUNS = "goal_runs"
+_RUN_EVENTS = frozenset({"GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped",
+                         "GoalCancelled"})  # fmt: skip
+
+Row = dict[str, Any]
+
+
+class GoalRuns(Projection):
+    """Every run of every goal, and its outcome."""
+
+    name = "goal_runs"
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        """One table, keyed by ticket, goal and run; indexed by when runs ended and are due."""
+        suffix = f"{RUNS}_g{generation}"
+        table = Table(suffix, metadata, *_columns())
+        Index(f"ix_{suffix}_stopped", table.c.stopped_at)
+        Index(f"ix_{suffix}_outcome_due", table.c.outcome, table.c.due_at)
+        return {RUNS: table}
+
+    def apply(
+        self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
+    ) -> None:
+        """Reads the batch's tickets' runs, advances them in memory, writes them back."""
+        table = tables[RUNS]
+        run_events = [event for event in events if type(event).__name__ in _RUN_EVENTS]
+        ids = sorted({str(event.originator_id) for event in run_events})
+        if not ids:
+            return
+        rows = {_key(row): row for row in rows_of(connection, table, ids)}
+        open_runs = {(key[0], key[1]): key for key, row in rows.items()
+                     if row["outcome"] == Outcome.OPEN}  # fmt: skip
+        for event in run_events:
+            name, fields = type(event).__name__, vars(event)
+            ticket_goal = (str(event.originator_id), str(fields["goal"]))
+            if name == "GoalStarted":
+                run = started_run(fields)
+                key = (*ticket_goal, run.run)
+                rows[key] = _row(key, ticket_kind(event), run)
+                open_runs[ticket_goal] = key
+                continue
+            open_key = open_runs.get(ticket_goal)
+            if open_key is None:
+                continue  # a goal event for a run already ended (a repeat, a no-op)
+            run = advanced_run(_run(rows[open_key]), name, fields, event.timestamp)
+            rows[open_key] = _row(open_key, rows[open_key]["kind"], run)
+            if run.outcome is not Outcome.OPEN:
+                del open_runs[ticket_goal]
+        replace_rows(connection, table, ids, rows.values())
+
+
+def _key(row: Row) -> tuple[str, str, int]:
+    return (row["ticket_id"], row["goal"], row["run"])
+
+
+def _row(key: tuple[str, str, int], kind: str, run: GoalRun) -> Row:
+    return {
+        "ticket_id": key[0], "goal": key[1], "run": key[2], "kind": kind,
+        "started_at": run.started_at, "due_at": run.due_at, "paused_at": run.paused_at,
+        "stopped_at": run.stopped_at, "outcome": run.outcome.value,
+    }  # fmt: skip
+
+
+def _run(row: Row) -> GoalRun:
+    return GoalRun(
+        row["goal"], row["run"], row["started_at"], row["due_at"], Outcome(row["outcome"]),
+        stopped_at=row["stopped_at"], paused_at=row["paused_at"],
+    )  # fmt: skip
+
+
+def runs_table() -> Table:
+    """The goal runs under their plain name, for queries."""
+    return Table(RUNS, MetaData(), *_columns())
+
+
+def _columns() -> list[Column[Any]]:
+    return [
+        Column("ticket_id", String(36), primary_key=True),
+        Column("goal", String(64), primary_key=True),
+        Column("run", Integer, primary_key=True),
+        Column("kind", String(16), nullable=False),
+        Column("started_at", Instant, nullable=False),
+        Column("due_at", Instant, nullable=False),
+        Column("paused_at", Instant),
+        Column("stopped_at", Instant),
+        Column("outcome", String(16), nullable=False),
+    ]
