@@ -174,7 +174,7 @@ def board(
         assignee: only the tickets this person has (their queue).
         limit: at most this many rows.
     """
-    plain = Table(BOARD, MetaData(), *_columns())
+    plain = board_table()
     c = plain.c
     query = select(plain).where(c.open)
     for column, value in ((c.estate, estate), (c.kind, kind), (c.severity, severity),
@@ -194,6 +194,11 @@ def board(
 def technician_queue(engine: Engine, person: str, *, limit: int = 200) -> list[BoardRow]:
     """What one person has now, what is due first at the top."""
     return board(engine, assignee=person, limit=limit)
+
+
+def board_table() -> Table:
+    """The board under its plain name, for queries."""
+    return Table(BOARD, MetaData(), *_columns())
 
 
 def _columns() -> list[Column[object]]:

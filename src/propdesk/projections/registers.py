@@ -223,7 +223,7 @@ def _between(
     end: datetime,
     estate: str | None,
 ) -> list[dict[str, Any]]:
-    plain = Table(register.name, MetaData(), *_columns(register.fields))
+    plain = register_table(register)
     c = plain.c
     query = select(plain).where(c.logged_at >= start, c.logged_at < end)
     if estate is not None:
@@ -231,6 +231,11 @@ def _between(
     query = query.order_by(c.logged_at, c.ticket_id)
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]  # noqa: SLF001 - SQLAlchemy's public row mapping
+
+
+def register_table(register: type[Register]) -> Table:
+    """A register under its plain name, for queries."""
+    return Table(register.name, MetaData(), *_columns(register.fields))
 
 
 def _columns(fields: Sequence[tuple[str, TypeEngine[Any]]]) -> list[Column[Any]]:

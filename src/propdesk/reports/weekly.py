@@ -1,0 +1,132 @@
+"""The weekly repair summary, Friday at 15:00 (每周五15:00, S3:L52-54).
+
+The week's completed and not-completed repairs (with the reasons, as in the daily report),
+the customers' opinions from the week's callbacks, and the satisfaction they gave. The week
+runs from Monday 00:00 to the cut-off on Friday at 15:00.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from propdesk.reports.completion import (
+    Outstanding,
+    Totals,
+    count_reasons,
+    outstanding_at,
+    totals,
+)
+from propdesk.reports.periods import Period, ReportSchedule, at, week_start
+from propdesk.reports.reading import CALLBACK_BOOK, in_estate, step_count
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import Connection, Engine
+
+
+class Opinion(BaseModel):
+    """What a resident said on a callback."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str
+    called_at: datetime
+    satisfied: bool
+    rating: int | None
+    remarks: str | None
+    problem: str | None
+    """What an unsatisfied resident said was wrong (the work was sent back)."""
+    within_window: bool
+    """Made within the callback window (2 days, or 3 after a leak test)."""
+
+
+class Callbacks(BaseModel):
+    """The callbacks made in a period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    made: int
+    satisfied: int
+    unsatisfied: int
+    within_window: int
+    satisfaction_rate: float | None
+    """Satisfied callbacks over callbacks made (``None`` if none was made)."""
+
+
+class WeeklySummary(BaseModel):
+    """The week's repair summary (每周维修汇总)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    estate: str | None
+    week_from: datetime
+    as_of: datetime
+    repairs: Totals
+    reasons: dict[str, int]
+    outstanding: list[Outstanding]
+    callbacks: Callbacks
+    opinions: list[Opinion]
+    """Callbacks in which the resident said something, in time order."""
+    complaints_received: int
+    complaints_resolved: int
+
+
+def weekly_summary(
+    engine: Engine,
+    day: date,
+    zone: ZoneInfo,
+    *,
+    estate: str | None = None,
+    schedule: ReportSchedule | None = None,
+) -> WeeklySummary:
+    """The summary of the week ``day`` falls in, as of its cut-off (Friday 15:00 by default).
+
+    Args:
+        engine: the read side's database, with its projections caught up.
+        day: any day of the week, at the estate.
+        zone: the estate's time zone.
+        estate: only this estate's tickets.
+        schedule: the report times; the seeds' by default.
+    """
+    schedule = schedule or ReportSchedule()
+    monday = week_start(day)
+    as_of = at(monday + timedelta(days=schedule.weekly_day), schedule.weekly_at, zone)
+    week = Period(at(monday, time(0), zone), as_of)
+    with engine.connect() as connection:
+        outstanding = outstanding_at(connection, as_of, estate)
+        made = callbacks_made(connection, week, estate)
+        return WeeklySummary(
+            estate=estate, week_from=week.start, as_of=as_of,
+            repairs=totals(connection, week, outstanding, estate),
+            reasons=count_reasons(outstanding), outstanding=outstanding,
+            callbacks=tally(made),
+            opinions=[line for line in made if line.remarks or line.problem],
+            complaints_received=step_count(connection, "ComplaintReceived", week, estate),
+            complaints_resolved=step_count(connection, "ComplaintResolved", week, estate),
+        )  # fmt: skip
+
+
+def callbacks_made(connection: Connection, period: Period, estate: str | None) -> list[Opinion]:
+    """The callbacks made in ``period``, in time order."""
+    c = CALLBACK_BOOK.c
+    query = select(CALLBACK_BOOK).where(c.called_at >= period.start, c.called_at < period.end)
+    query = in_estate(query, c.ticket_id, estate).order_by(c.called_at, c.ticket_id)
+    return [
+        Opinion.model_validate(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
+        for row in connection.execute(query)
+    ]
+
+
+def tally(made: list[Opinion]) -> Callbacks:
+    """Counts the callbacks made."""
+    satisfied = sum(1 for line in made if line.satisfied)
+    return Callbacks(
+        made=len(made), satisfied=satisfied, unsatisfied=len(made) - satisfied,
+        within_window=sum(1 for line in made if line.within_window),
+        satisfaction_rate=satisfied / len(made) if made else None,
+    )  # fmt: skip
