@@ -12,6 +12,7 @@ import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import structlog
@@ -37,15 +38,15 @@ def url(tmp_path) -> str:
 
 @pytest.fixture
 def demo_url(url, capsys) -> str:
-    """A database the demo has filled with 20 repairs."""
-    assert main(["demo", "--repairs", "20", "--db", url]) == 0
+    """A database the demo has filled with 20 repairs, and no complaints."""
+    assert main(["demo", "--repairs", "20", "--complaints", "0", "--db", url]) == 0
     capsys.readouterr()
     return url
 
 
-def ticket_ids(url: str) -> list[str]:
+def ticket_ids(url: str, kind: Literal["repair", "complaint"] = "repair") -> list[str]:
     with open_desk(url, organisations=[sample_organisation()]) as desk:
-        return [str(ticket) for ticket in desk.ticket_ids()]
+        return [str(ticket) for ticket in desk.ticket_ids(kind=kind)]
 
 
 def owner_phone(url: str, ticket: str) -> str:
@@ -94,6 +95,20 @@ def test_demo_report_counts_what_the_database_holds(url, capsys):
     notify_line = next(line for line in out.splitlines() if "notify_engineering" in line)
     met, breached, still_open, cancelled = map(int, re.findall(r"\d+", notify_line)[1:5])
     assert met + breached + still_open + cancelled == 12  # one run per ticket (T04)
+
+
+def test_demo_simulates_several_days_with_complaints(url, capsys):
+    argv = ["demo", "--days", "2", "--repairs", "20", "--complaints", "3", "--db", url]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Monday 2026-11-23 to Tuesday 2026-11-24 (2 days)" in out
+    assert "40 repair requests and 6 complaints" in out
+    assert "Complaints (投诉) by grade" in out
+    assert (len(ticket_ids(url)), len(ticket_ids(url, "complaint"))) == (40, 6)
+
+
+def test_demo_refuses_a_negative_number_of_complaints(url, capsys):
+    fails_with(capsys, ["demo", "--complaints", "-1", "--db", url], "cannot be negative")
 
 
 def test_demo_refuses_a_given_database_that_already_holds_tickets(demo_url, capsys):

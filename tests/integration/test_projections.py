@@ -303,7 +303,9 @@ def test_a_rebuild_equals_the_step_by_step_tables_and_replaces_the_old_generatio
     demo_desk: tuple[p.Desk, ManualClock], backend_url: str
 ):
     desk, clock = demo_desk
-    with Projector(backend_url, _all_projections(), batch_size=13) as projector:
+    with Projector(
+        backend_url, _all_projections(), batch_size=13, rebuild_batch_size=13
+    ) as projector:
         projector.catch_up()
         _assert_a_rebuild_changes_nothing(projector)
         names = set(inspect(projector.engine).get_table_names())
@@ -329,7 +331,9 @@ def test_a_rebuild_while_another_desk_keeps_writing_misses_nothing(
     writer_clock = ManualClock(clock.now())
     writer = open_backend_desk(clock=writer_clock)
     errors: list[str] = []
-    with Projector(backend_url, _all_projections(), batch_size=20) as projector:
+    with Projector(
+        backend_url, _all_projections(), batch_size=20, rebuild_batch_size=20
+    ) as projector:
         projector.catch_up()
         thread = threading.Thread(target=_writer, args=(writer, writer_clock, errors))
         thread.start()
@@ -440,7 +444,9 @@ def test_a_rebuild_while_another_projector_keeps_catching_up(
         threading.Thread(target=_writer, args=(writer, writer_clock, errors)),
         threading.Thread(target=follow),
     ]
-    with Projector(backend_url, _all_projections(), batch_size=25) as rebuilder:
+    with Projector(
+        backend_url, _all_projections(), batch_size=25, rebuild_batch_size=25
+    ) as rebuilder:
         for thread in threads:
             thread.start()
         try:

@@ -30,7 +30,7 @@ def _filled(url: str) -> tuple[p.Desk, datetime]:
     organisation = sample_organisation()
     clock = demo_clock(organisation)
     desk = p.open_desk(url, organisations=[organisation], clock=clock)
-    simulate(desk, clock, organisation, DemoSettings(repairs=30, seed=17))
+    simulate(desk, clock, organisation, DemoSettings(repairs=30, seed=17, complaints=0))
     complaint = desk.execute(new_complaint(at=clock.now())).ticket_id
     clock.advance(minutes=20)
     desk.execute(

@@ -1,4 +1,7 @@
-"""The demo drives real paths through the desk, reproducibly, and every history replays."""
+"""The demo drives real repair paths through the desk, reproducibly, and every history replays.
+
+Several days are tested in ``test_demo_days.py``, complaints in ``test_demo_complaints.py``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ class Day:
     desk: Desk
     run: DemoRun
     histories: dict[UUID, tuple[HistoryEntry, ...]]
+    """The repairs' histories."""
+    complaints: dict[UUID, tuple[HistoryEntry, ...]]
+    """The complaints' histories."""
 
     def events(self, name: str, **payload: object) -> list[HistoryEntry]:
         return [
@@ -50,8 +56,9 @@ def simulate_day(settings: DemoSettings) -> Day:
     clock = demo_clock(organisation, settings.day)
     desk = in_memory_desk(clock=clock)
     run = simulate(desk, clock, organisation, settings)
-    histories = {ticket: desk.history(ticket) for ticket in desk.ticket_ids()}
-    return Day(desk, run, histories)
+    histories = {ticket: desk.history(ticket) for ticket in desk.ticket_ids(kind="repair")}
+    complaints = {ticket: desk.history(ticket) for ticket in desk.ticket_ids(kind="complaint")}
+    return Day(desk, run, histories, complaints)
 
 
 def report_of(day: Day) -> DayReport:
@@ -172,7 +179,8 @@ def test_every_history_replays_to_the_state_the_desk_shows(day):
 def test_every_command_stored_events_and_the_report_counts_them(day):
     report = report_of(day)
     assert report.commands == day.run.commands
-    assert report.events == sum(len(h) for h in day.histories.values())
+    stored = [*day.histories.values(), *day.complaints.values()]
+    assert report.events == sum(len(h) for h in stored)
     assert report.paths.rescheduled_same_day >= 1
     assert report.paths.rescheduled_after_shift >= 1
     assert report.fees.settled_count == report.fees.charged_count

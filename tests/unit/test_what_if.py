@@ -45,10 +45,11 @@ def test_under_its_own_policy_every_ticket_replays_to_the_runs_it_stored(demo_da
 
     actual = [r.model_dump(exclude={"actual"}) for r in report.runs if r.actual]
     candidate = [r.model_dump(exclude={"actual"}) for r in report.runs if not r.actual]
-    assert report.tickets == 60
+    assert report.tickets == 60 + 3, "60 repairs and the demo's 3 complaints"
     assert len(actual) > 60 * 3, "every ticket ran several goals"
     assert candidate == actual
-    assert {row.goal for row in report.runs} >= {"notify_engineering", "arrive_asap"}
+    goals = {row.goal for row in report.runs}
+    assert goals >= {"notify_engineering", "arrive_asap", "complaint_reply"}
 
 
 def test_a_stricter_policy_shows_more_breaches_and_stores_nothing(demo_day):

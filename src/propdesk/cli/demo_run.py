@@ -1,4 +1,4 @@
-"""``propdesk demo``: runs the simulated day on a database and prints the day report."""
+"""``propdesk demo``: runs the simulated days on a database and prints the report."""
 
 from __future__ import annotations
 
@@ -38,14 +38,14 @@ class DemoOptions:
 
 
 def run_demo(options: DemoOptions) -> int:
-    """Prepares the database, simulates the day, reads the report back, prints it."""
+    """Prepares the database, simulates the days, reads the report back, prints it."""
     organisation, settings = options.organisation, options.settings
     prepare_demo_database(options.url)
     clock = demo_clock(organisation, settings.day)
     with open_desk(options.url, organisations=[organisation], clock=clock) as desk:
         started = time.perf_counter()
         start = clock.now()
-        end = start + timedelta(days=1 + settings.follow_up_days)
+        end = start + timedelta(days=settings.days + settings.follow_up_days)
         with _progress(start, end) as on_step:
             run = simulate(desk, clock, organisation, settings, on_step=on_step)
         simulated = time.perf_counter()

@@ -2,11 +2,15 @@
 
 Subcommands::
 
-    propdesk demo [--db URL] [--repairs N] [--seed S] [--date YYYY-MM-DD] [--organisation PATH]
+    propdesk demo [--db URL] [--repairs N] [--complaints N] [--days N] [--seed S]
+                  [--date YYYY-MM-DD] [--organisation PATH]
     propdesk history TICKET [--db URL] [--show-personal-data] [--json]
     propdesk db init [--db URL]
     propdesk lifecycle [--kind repair|complaint] [--format mermaid|table]
-    propdesk projections status | catch-up [NAME...] | rebuild NAME [--db URL]
+    propdesk projections status | catch-up [NAME...] | rebuild [NAME...] [--db URL]
+    propdesk report daily | complaints | weekly [--date YYYY-MM-DD]
+                    | monthly [--month YYYY-MM] [--households N] [--chart FILE.png]
+                    [--estate E] [--format table|csv|json] [--section S] [--no-catch-up]
     propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
                          [--as-of TIME] [--format table|json|csv] [--runs]
 
@@ -23,6 +27,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -33,6 +38,9 @@ from propdesk.cli.database import DEMO_URL, initialise
 from propdesk.cli.demo_run import DemoOptions, run_demo
 from propdesk.cli.history import HistoryOptions, show_history
 from propdesk.cli.lifecycle import FORMATS, KINDS, lifecycle_table, lifecycle_text
+from propdesk.cli.reporting import FORMATS as REPORT_FORMATS
+from propdesk.cli.reporting import KINDS as REPORT_KINDS
+from propdesk.cli.reporting import ReportOptions, run_report
 from propdesk.cli.what_if import FORMATS as WHAT_IF_FORMATS
 from propdesk.cli.what_if import WhatIfOptions, run_what_if
 from propdesk.demo import DEMO_DAY, DemoSettings
@@ -50,9 +58,11 @@ EXIT_INTERRUPTED = 130
 """Exit code after Ctrl-C, as shells report it."""
 
 _DEMO_DESCRIPTION = f"""\
-Simulate a working day at one estate's repair desk: a few hundred requests arrive between
-08:00 and 20:00 and go through the desk, step by step, as ordinary commands; callbacks, fees
-and rework continue for two more days. Then print the day report, read back from the desk.
+Simulate working days at one estate's service desk: each day a few hundred repair requests
+and a few complaints arrive between 08:00 and 20:00 and go through the desk, step by step, as
+ordinary commands; callbacks, fees, rework and complaint handling continue for two more days
+after the last. Then print the report of the period, read back from the desk. The read
+models and `propdesk report` work on the database the demo leaves.
 
 Database: without --db the demo uses its own file {DEMO_URL},
 deleting it first, so every run starts fresh. A database given with --db is initialised if
@@ -101,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lifecycle(commands, common)
     _add_sla(commands, common)
     _add_projections(commands, common)
+    _add_report(commands, common)
     return parser
 
 
@@ -121,11 +132,22 @@ def _add_demo(commands: Subparsers, common: argparse.ArgumentParser) -> None:
         description=_DEMO_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )  # fmt: skip
     _db_option(demo, f"{DEMO_URL}, recreated on each run")
-    demo.add_argument("--repairs", type=_positive, default=300, help="requests (default: 300)")
+    demo.add_argument(
+        "--repairs", type=_positive, default=300, metavar="N",
+        help="repair requests a day (default: 300)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--complaints", type=int, metavar="N",
+        help="complaints (投诉) a day (default: one per 20 repairs, at least one)",
+    )  # fmt: skip
+    demo.add_argument(
+        "--days", type=_positive, default=1, metavar="N",
+        help="days on which requests arrive, weekends included (default: 1)",
+    )  # fmt: skip
     demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
     demo.add_argument(
         "--date", type=_day, default=DEMO_DAY, metavar="YYYY-MM-DD",
-        help=f"the simulated day (default: {DEMO_DAY})",
+        help=f"the first simulated day (default: {DEMO_DAY})",
     )  # fmt: skip
     _organisation_option(demo)
     demo.set_defaults(handler=_demo)
@@ -222,20 +244,61 @@ def _add_projections(commands: Subparsers, common: argparse.ArgumentParser) -> N
     )
     rebuild = chores.add_parser(
         "rebuild", parents=[common],
-        help="rebuild one projection from the first event into new tables, then swap them in",
+        help="rebuild projections from the first event into new tables, then swap them in",
     )  # fmt: skip
-    rebuild.add_argument("name", metavar="NAME", help="the projection, e.g. board or sla_timers")
+    rebuild.add_argument(
+        "names", nargs="*", metavar="NAME",
+        help="the projections, e.g. board sla_timers (default: all, in one pass)",
+    )  # fmt: skip
     _db_option(rebuild, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
     rebuild.set_defaults(
-        handler=lambda args: projection_commands.rebuild(database_url(args.db), args.name)
+        handler=lambda args: projection_commands.rebuild(database_url(args.db), args.names)
     )
+
+
+def _add_report(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    report = commands.add_parser(
+        "report", parents=[common], help="the seeds' daily, complaint, weekly and monthly reports"
+    )
+    kinds = report.add_subparsers(title="reports", required=True)
+    helps = {
+        "daily": "the 17:10 repair completion report: completed, and not completed with why",
+        "complaints": "the complaints received on a day, as due by 09:00 the next day",
+        "weekly": "the Friday 15:00 weekly repair summary, with callbacks and opinions",
+        "monthly": "the monthly KPIs, SLA compliance per goal, people, and days",
+    }
+    for kind in REPORT_KINDS:
+        parser = kinds.add_parser(kind, parents=[common], help=helps[kind])
+        if kind == "monthly":
+            parser.add_argument("--month", type=_month, metavar="YYYY-MM",
+                                help="the month (default: this month at the estate)")  # fmt: skip
+            parser.add_argument("--households", type=_positive, metavar="N",
+                                help="households at the estate: the complaint rate's base "
+                                     "(default: all tickets received)")  # fmt: skip
+            parser.add_argument("--chart", type=Path, metavar="FILE.png",
+                                help="also draw volume and SLA compliance by day")  # fmt: skip
+        else:
+            default = "yesterday" if kind == "complaints" else "today"
+            parser.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
+                                help=f"the day (default: {default} at the estate)")  # fmt: skip
+        parser.add_argument("--estate", help="only this estate's tickets")
+        parser.add_argument("--format", dest="output", choices=REPORT_FORMATS, default="table")
+        parser.add_argument("--section", help="the table a CSV holds (default: the main one)")
+        parser.add_argument("--no-catch-up", dest="catch_up", action="store_false",
+                            help="read the projections as they are")  # fmt: skip
+        _db_option(parser, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
+        _organisation_option(parser)
+        parser.set_defaults(handler=_report, kind=kind)
 
 
 # ------------------------------------------------------------------------------- handlers
 
 
 def _demo(args: argparse.Namespace) -> int:
-    settings = DemoSettings(repairs=args.repairs, seed=args.seed, day=args.date)
+    settings = DemoSettings(
+        repairs=args.repairs, seed=args.seed, day=args.date, days=args.days,
+        complaints=args.complaints,
+    )  # fmt: skip
     organisation = organisation_from(args.organisation)
     return run_demo(
         DemoOptions(url=args.db or DEMO_URL, organisation=organisation, settings=settings)
@@ -274,6 +337,17 @@ def _what_if(args: argparse.Namespace) -> int:
     return run_what_if(options)
 
 
+def _report(args: argparse.Namespace) -> int:
+    organisation = organisation_from(args.organisation)
+    options = ReportOptions(
+        kind=args.kind, url=database_url(args.db), zone=ZoneInfo(organisation.zone),
+        day=getattr(args, "date", None), month=getattr(args, "month", None), estate=args.estate,
+        output=args.output, section=args.section, catch_up=args.catch_up,
+        households=getattr(args, "households", None), chart=getattr(args, "chart", None),
+    )  # fmt: skip
+    return run_report(options)
+
+
 # ------------------------------------------------------------------------------- helpers
 
 
@@ -292,6 +366,15 @@ def _positive(text: str) -> int:
         msg = f"must be at least 1, not {value}"
         raise argparse.ArgumentTypeError(msg)
     return value
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        first = date.fromisoformat(f"{text}-01")
+    except ValueError:
+        msg = f"not a month like 2026-11: {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    return first.year, first.month
 
 
 def _day(text: str) -> date:

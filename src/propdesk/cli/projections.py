@@ -34,13 +34,13 @@ def catch_up(url: str, names: list[str]) -> int:
     return 0
 
 
-def rebuild(url: str, name: str) -> int:
-    """Rebuilds one projection from the first event into new tables, then swaps them in."""
+def rebuild(url: str, names: list[str]) -> int:
+    """Rebuilds projections (all if none named) from the first event, then swaps them in."""
     require_existing_database(url)
     with Projector(url) as projector:
-        position = projector.rebuild(name)
+        position = projector.rebuild(*names)
         rows = projector.status()
-    print(f"{name}: rebuilt up to notification {position}")
+    print(f"{', '.join(names) or 'every projection'}: rebuilt up to notification {position}")
     stdout_console().print(status_table(rows))
     return 0
 

@@ -1,4 +1,4 @@
-"""Rich tables for the demo's day report: what a desk manager reads at the end of the day."""
+"""Rich tables for the demo's report: what a desk manager reads at the end of the period."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
+from propdesk.cli.complaint_report import INVALID, OPEN, UNGRADED
+from propdesk.domain.complaint_lifecycle import ComplaintState
 from propdesk.domain.lifecycle import RepairState
 
 if TYPE_CHECKING:
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from propdesk.cli.complaint_report import ComplaintReport
     from propdesk.cli.report import DayReport, Paths
     from propdesk.demo import DemoRun
 
@@ -45,6 +48,14 @@ STATES = {
     RepairState.CLOSED_NOT_REPAIRABLE: "无法维修 not repairable",
     RepairState.CLOSED_QUOTE_DECLINED: "拒绝报价 quote declined",
 }
+GRADES = {
+    "major": "重大 major",
+    "important": "重要 important",
+    "minor": "轻微 minor",
+    INVALID: "无效 invalid",
+    UNGRADED: "未分类 not classified yet",
+}
+SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
 @dataclass(frozen=True)
@@ -57,16 +68,19 @@ class Timing:
 
 def render_day(console: Console, report: DayReport, run: DemoRun, timing: Timing, url: str) -> None:
     """Prints the whole report."""
-    day = run.day_start
+    complaints = report.complaints.tickets
     console.print(
-        f"\n[bold]{report.estate_name} ({report.estate}): repair desk, {day:%A %Y-%m-%d}[/bold]\n"
-        f"{report.tickets} requests simulated (seed {run.settings.seed}); callbacks, fees and "
-        f"rework followed until {_stamp(report.horizon)}.\n"
+        f"\n[bold]{report.estate_name} ({report.estate}): service desk, {_period(run)}[/bold]\n"
+        f"{report.tickets} repair requests and {complaints} complaints simulated (seed "
+        f"{run.settings.seed}); follow-up work went on until {_stamp(report.horizon)}.\n"
     )
     console.print(_logged(report))
     console.print(_states(report))
     console.print(_paths(report.paths))
     console.print(_service(report))
+    if complaints:
+        console.print(_complaint_outcomes(report.complaints, report.horizon))
+        console.print(_complaint_paths(report.complaints))
     if report.goals:
         console.print(_goals(report))
     console.print(_fees(report))
@@ -145,6 +159,44 @@ def _paths(paths: Paths) -> Table:
         ("Resident booked a time (预约)", paths.appointments),
         ("Free: under warranty (保修期内) / public areas (公共设施)",
          f"{paths.free_under_warranty} / {paths.public_areas}"),
+    )  # fmt: skip
+    for label, value in rows:
+        table.add_row(label, str(value))
+    return table
+
+
+def _complaint_outcomes(complaints: ComplaintReport, horizon: datetime) -> Table:
+    table = _table(
+        f"Complaints (投诉) by grade, and where they stand at {_stamp(horizon)}",
+        "Grade", "Logged", "结案 closed", "无效 closed invalid", "Still open",
+    )  # fmt: skip
+    columns = (ComplaintState.CLOSED.value, ComplaintState.CLOSED_INVALID.value, OPEN)
+    totals = dict.fromkeys(columns, 0)
+    for grade, label in GRADES.items():
+        row = complaints.outcomes.get(grade, {})
+        if row:
+            table.add_row(label, str(sum(row.values())), *(_n(row.get(c, 0)) for c in columns))
+            for column in columns:
+                totals[column] += row.get(column, 0)
+    table.add_section()
+    table.add_row("[bold]all complaints", f"[bold]{complaints.tickets}", *map(str, totals.values()))
+    return table
+
+
+def _complaint_paths(complaints: ComplaintReport) -> Table:
+    table = _table("Complaint paths", "Path", "Count")
+    satisfaction = " / ".join(
+        f"{SATISFACTION.get(grade, grade)} {count}"
+        for grade, count in complaints.satisfaction.items()
+    )
+    rows = (
+        ("Urgent (紧急投诉, T42) / big problems (大问题, T46)",
+         f"{complaints.urgent} / {complaints.big_problems}"),
+        ("Deferred to an expected date (C7)", complaints.deferred),
+        ("Reopened: the complainant was not satisfied (C10)", complaints.reopened),
+        ("Escalated overdue to the office head (C11)", complaints.escalated_overdue),
+        ("About a repair, linked to it (R8)", complaints.linked_to_repairs),
+        ("Satisfaction when closed (结案)", satisfaction or "none"),
     )  # fmt: skip
     for label, value in rows:
         table.add_row(label, str(value))
@@ -234,6 +286,15 @@ def _examples(console: Console, report: DayReport, url: str) -> None:
         command = f"propdesk history {example.ticket_id} --db {url}"
         console.print(f"    {command}", soft_wrap=True, markup=False)
     console.print()
+
+
+def _period(run: DemoRun) -> str:
+    """The simulated day, or the first and last of the simulated days."""
+    first, days = run.day_start, run.settings.days
+    if days == 1:
+        return f"{first:%A %Y-%m-%d}"
+    last = first + timedelta(days=days - 1)
+    return f"{first:%A %Y-%m-%d} to {last:%A %Y-%m-%d} ({days} days)"
 
 
 def _closed(state: str) -> bool:

@@ -1,4 +1,4 @@
-"""The desk manager's report on a day, read back from the desk: views and audit histories only.
+"""The desk manager's report on the simulated days, read back from the desk: views and histories.
 
 Nothing here trusts the simulator's own counters: every number is counted from what the desk
 stored (:meth:`~propdesk.application.desk.Desk.view`, ``view_at`` and ``history``), so the
@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from propdesk.application.views import repair_view
+from propdesk.cli.complaint_report import ComplaintFacts, ComplaintReport, summarise_complaints
 from propdesk.domain.goal_runs import Outcome, RunLog
 from propdesk.domain.lifecycle import RepairState
 
@@ -115,8 +116,10 @@ class DayReport:
     estate: str
     estate_name: str
     day_end: datetime
+    """The end of the last simulated day."""
     horizon: datetime
     tickets: int
+    """Repairs read back; the complaints are counted in :attr:`complaints`."""
     logged: dict[str, dict[str, int]]
     """Requests logged, by channel, then category."""
     states_at_day_end: dict[str, int]
@@ -129,18 +132,22 @@ class DayReport:
     fees: Money
     people: tuple[PersonLine, ...]
     completed_on_day: int
-    """Tickets first completed before the day ended."""
+    """Tickets first completed before the last day ended."""
     completed: int
     """Tickets completed at least once by the horizon."""
     mean_to_completion: timedelta | None
     longest_to_completion: timedelta | None
     longest_ticket: UUID | None
     commands: int
-    """Distinct command ids among the stored events: each command stores at least one."""
+    """Distinct command ids among the stored events of repairs and complaints: each command
+    stores at least one."""
     events: int
+    """Events stored for repairs and complaints."""
     examples: tuple[Example, ...] = field(default=())
     goals: tuple[GoalTally, ...] = field(default=())
-    """The SLA goals the tickets ran under, runs judged at the horizon."""
+    """The SLA goals the repairs and complaints ran under, runs judged at the horizon."""
+    complaints: ComplaintReport = field(default_factory=ComplaintReport)
+    """The complaints (投诉)."""
 
 
 def summarise(
@@ -150,10 +157,24 @@ def summarise(
     day_end: datetime,
     horizon: datetime,
     tickets: Iterable[UUID] | None = None,
+    complaints: Iterable[UUID] | None = None,
 ) -> DayReport:
-    """Reads every ticket (or the given ones) back from ``desk`` and counts what happened."""
+    """Reads every repair and complaint (or the given ones) back from ``desk``; counts them.
+
+    Args:
+        desk: the desk the tickets are stored at.
+        organisation: their estate.
+        day_end: the end of the last simulated day, when the first snapshot of the repairs'
+            states is taken.
+        horizon: the end of the follow-up days, when SLA goals are judged.
+        tickets: the repairs to read; every stored repair by default.
+        complaints: the complaints to read; every stored complaint by default.
+    """
     ids = list(desk.ticket_ids(kind="repair") if tickets is None else tickets)
     facts = [_Facts.read(desk, ticket, day_end) for ticket in ids]
+    complaint_ids = desk.ticket_ids(kind="complaint") if complaints is None else complaints
+    complaint_facts = [ComplaintFacts.read(desk, ticket) for ticket in complaint_ids]
+    histories = [f.history for f in facts] + [f.history for f in complaint_facts]
     durations = [(f.to_completion, f.view.ticket_id) for f in facts if f.to_completion]
     longest = max(durations, default=None)
     total = sum((d for d, _ in durations), timedelta(0))
@@ -178,10 +199,11 @@ def summarise(
         mean_to_completion=total / len(durations) if durations else None,
         longest_to_completion=longest[0] if longest else None,
         longest_ticket=longest[1] if longest else None,
-        commands=len({e.command_id for f in facts for e in f.history}),
-        events=sum(len(f.history) for f in facts),
+        commands=len({e.command_id for history in histories for e in history}),
+        events=sum(len(history) for history in histories),
         examples=_examples(facts),
-        goals=_goals(facts, horizon),
+        goals=_goals(histories, horizon),
+        complaints=summarise_complaints(complaint_facts),
     )
 
 
@@ -223,12 +245,12 @@ class _Facts:
         return completions[0].at - self.view.logged_at if completions else None
 
 
-def _goals(facts: Sequence[_Facts], horizon: datetime) -> tuple[GoalTally, ...]:
+def _goals(histories: Iterable[Sequence[HistoryEntry]], horizon: datetime) -> tuple[GoalTally, ...]:
     counts: Counter[tuple[str, Outcome]] = Counter()
     seeds: dict[str, str] = {}
-    for fact in facts:
+    for history in histories:
         log = RunLog()
-        for entry in fact.history:
+        for entry in history:
             log.record(entry.event, entry.payload, entry.at)
             if entry.event == "GoalStarted":
                 seeds[str(entry.payload["goal"])] = str(entry.payload["seed"])

@@ -74,13 +74,16 @@ class Engine:
         """Sets a new story going: its first step joins the heap."""
         self._push(next(process), process)
 
-    def run(self) -> None:
-        """Takes due steps in time order until none is left before the horizon."""
-        while self._heap:
+    def run(self, *, until: datetime | None = None) -> None:
+        """Takes due steps in time order until none is left before ``until``.
+
+        Without ``until`` it runs to the horizon, and the steps still due then are counted in
+        :attr:`beyond_horizon` and dropped. With it, later steps wait for the next run, so
+        stories can join between runs (the next day's requests).
+        """
+        end = self.horizon if until is None else min(until, self.horizon)
+        while self._heap and self._heap[0].at < end:
             due = heapq.heappop(self._heap)
-            if due.at >= self.horizon:
-                self.beyond_horizon += 1
-                continue
             self.clock.set(max(due.at, self.clock.now()))
             result = self.desk.execute(due.command)
             self.commands += 1
@@ -91,6 +94,9 @@ class Engine:
             except StopIteration:
                 continue
             self._push(following, due.process)
+        if until is None:
+            self.beyond_horizon += len(self._heap)
+            self._heap.clear()
 
     def _push(self, step: Step, process: Process) -> None:
         ticket = getattr(step.command, "ticket_id", None)

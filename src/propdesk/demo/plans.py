@@ -1,4 +1,4 @@
-"""The deck: before the day starts, each request is dealt a :class:`Plan` and a :class:`Twist`.
+"""The deck: before each day starts, each request is dealt a :class:`Plan` and a :class:`Twist`.
 
 A plan fixes the arrival, channel, item, unit, owner, technician and appointment; the twist is
 the unusual path the request takes, if any, dealt in the shares of :data:`TWIST_SHARES`.
@@ -119,9 +119,26 @@ class Plan:
     """Seeds the request's own generator, so stories do not disturb one another."""
 
 
-def deal_plans(settings: DemoSettings, cast: Cast, day_start: datetime) -> list[Plan]:
-    """Deals the day's requests from ``settings.seed``, in order of arrival."""
-    rng = random.Random(settings.seed)
+def deck_seed(seed: int, deck: str, day: int) -> int | str:
+    """The seed of one day's deck, from the settings' seed, the deck's name and the day's index.
+
+    The first day's repairs are dealt from the seed itself, as they were when the demo
+    simulated one day, so that a one-day run deals what it always did. Every other deck gets
+    a seed of its own; :class:`random.Random` hashes a string seed the same way in every
+    process.
+    """
+    if deck == "repairs" and day == 0:
+        return seed
+    return f"{seed}/{deck}/{day}"
+
+
+def deal_plans(settings: DemoSettings, cast: Cast, day_start: datetime, day: int = 0) -> list[Plan]:
+    """Deals the requests of the day starting at ``day_start``, in order of arrival.
+
+    ``day`` is the day's index in the run (0 for the first); the deck is dealt from
+    :func:`deck_seed`.
+    """
+    rng = random.Random(deck_seed(settings.seed, "repairs", day))
     arrivals = sorted(_arrival_time(rng, day_start) for _ in range(settings.repairs))
     twists = _deal_twists(rng, arrivals, cast)
     return [_plan(rng, cast, at, twist) for at, twist in zip(arrivals, twists, strict=True)]
@@ -159,11 +176,8 @@ def _plan(rng: random.Random, cast: Cast, arrival: datetime, twist: Twist) -> Pl
         channel=_pick_channel(rng, cast, arrival),
         twist=twist,
         item=item,
-        unit=_pick_unit(rng) if household else _pick_place(rng),
-        owner=c.OwnerContact(
-            name=f"{rng.choice(SURNAMES)}{rng.choice(('先生', '女士'))}",
-            phone=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
-        ),
+        unit=pick_unit(rng) if household else _pick_place(rng),
+        owner=pick_owner(rng),
         technician=rng.choice(cast.technicians).id,
         paid=household and (not item.in_price_list or rng.random() < 0.75),  # noqa: PLR2004 - most household work is paid
         appointment=_pick_appointment(rng, cast, arrival, twist),
@@ -186,9 +200,18 @@ def _pick_channel(rng: random.Random, cast: Cast, arrival: datetime) -> Channel:
     return rng.choices((Channel.PHONE, Channel.WECHAT), weights=(60, 40))[0]
 
 
-def _pick_unit(rng: random.Random) -> str:
+def pick_unit(rng: random.Random) -> str:
+    """A household in one of the estate's buildings, like 3栋2单元1201."""
     floor, room = rng.randint(1, 18), rng.randint(1, 4)
     return f"{rng.randint(1, 12)}栋{rng.randint(1, 3)}单元{floor}{room:02d}"
+
+
+def pick_owner(rng: random.Random) -> c.OwnerContact:
+    """A resident: a surname with 先生 or 女士, and a mobile number."""
+    return c.OwnerContact(
+        name=f"{rng.choice(SURNAMES)}{rng.choice(('先生', '女士'))}",
+        phone=rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+    )
 
 
 def _pick_place(rng: random.Random) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from sqlalchemy import Connection, MetaData, Table
+    from sqlalchemy import ColumnElement, Connection, Dialect, MetaData, Table
 
     from propdesk.domain.ticket import Ticket
 
@@ -63,13 +63,45 @@ class Probe:
 
 
 def effects(event: Ticket.Event) -> dict[str, Any]:
-    """What ``event.apply`` assigns to a ticket, by attribute name (empty if it cannot say)."""
+    """What ``event.apply`` assigns to a ticket, by attribute name (empty if it cannot say).
+
+    Several projections ask about the same event in one batch, so the answer for the most
+    recent events is kept (by identity: the very same event object). Treat it as read-only.
+    """
+    cached = _EFFECTS.get(id(event))
+    if cached is not None and cached[0] is event:
+        return cached[1]
     probe = Probe()
     try:
         event.apply(probe)
     except (TypeError, KeyError, AttributeError):
-        return {}
-    return dict(vars(probe))
+        found: dict[str, Any] = {}
+    else:
+        found = dict(vars(probe))
+    if len(_EFFECTS) >= _EFFECTS_KEPT:
+        _EFFECTS.clear()
+    _EFFECTS[id(event)] = (event, found)
+    return found
+
+
+_EFFECTS: dict[int, tuple[Ticket.Event, dict[str, Any]]] = {}
+_EFFECTS_KEPT = 20_000
+"""More than a batch's events, so every projection applying a batch finds them."""
+
+
+def id_of(event: Ticket.Event) -> str:
+    """The id of the event's ticket, as the read models store it (text; kept like effects)."""
+    cached = _IDS.get(id(event))
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    text = str(event.originator_id)
+    if len(_IDS) >= _EFFECTS_KEPT:
+        _IDS.clear()
+    _IDS[id(event)] = (event, text)
+    return text
+
+
+_IDS: dict[int, tuple[Ticket.Event, str]] = {}
 
 
 def ticket_kind(event: Ticket.Event) -> str:
@@ -79,7 +111,14 @@ def ticket_kind(event: Ticket.Event) -> str:
 
 def rows_of(connection: Connection, table: Table, ids: Sequence[str]) -> list[dict[str, Any]]:
     """The rows of these tickets, as dicts a batch can change in memory."""
-    query = select(table).where(table.c.ticket_id.in_(ids))
+    return rows_where(connection, table, table.c.ticket_id.in_(ids))
+
+
+def rows_where(
+    connection: Connection, table: Table, condition: ColumnElement[bool]
+) -> list[dict[str, Any]]:
+    """The rows that meet ``condition``, as dicts a batch can change in memory."""
+    query = select(table).where(condition)
     return [dict(row._mapping) for row in connection.execute(query)]  # noqa: SLF001 - SQLAlchemy's public row mapping
 
 
@@ -88,6 +127,53 @@ def replace_rows(
 ) -> None:
     """Writes a batch back: these tickets' rows are replaced by ``rows`` (two statements)."""
     connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
-    stored = list(rows)
-    if stored:
-        connection.execute(insert(table), stored)
+    insert_rows(connection, table, rows)
+
+
+def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Inserts rows in one ``executemany``, converting each value with its column's type.
+
+    This does what ``connection.execute(insert(table), rows)`` does, without the statement
+    machinery around each row (a rebuild writes millions): the statement is compiled once
+    per table and dialect, and each column's bind processor is looked up once.
+    """
+    writer = _writer(table, connection.dialect)
+    values = [writer.values(row) for row in rows]
+    if values:
+        connection.exec_driver_sql(writer.sql, values)
+
+
+class _Writer:
+    """An insert statement for one table on one dialect, and how to bind a row to it."""
+
+    def __init__(self, table: Table, dialect: Dialect) -> None:
+        compiled = insert(table).compile(dialect=dialect)
+        self.sql = str(compiled)
+        self._positional = compiled.positional
+        names = compiled.positiontup if compiled.positional else list(compiled.binds)
+        self._binds = [
+            (name, compiled.binds[name].key,
+             table.columns[compiled.binds[name].key].type.bind_processor(dialect))
+            for name in names or ()
+        ]  # fmt: skip
+
+    def values(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The row's values as the driver takes them: in order, or by name."""
+        values = [
+            row[key] if convert is None or row[key] is None else convert(row[key])
+            for _, key, convert in self._binds
+        ]
+        if self._positional:
+            return tuple(values)
+        return {name: value for (name, _, _), value in zip(self._binds, values, strict=True)}
+
+
+_WRITERS: dict[tuple[str, tuple[str, ...], str], _Writer] = {}
+
+
+def _writer(table: Table, dialect: Dialect) -> _Writer:
+    key = (table.name, tuple(table.columns.keys()), dialect.name)
+    found = _WRITERS.get(key)
+    if found is None:
+        found = _WRITERS[key] = _Writer(table, dialect)
+    return found

@@ -29,6 +29,7 @@ from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
     Projection,
     effects,
+    id_of,
     replace_rows,
     rows_of,
     ticket_kind,
@@ -69,7 +70,7 @@ class Board(Projection):
     ) -> None:
         """Reads the batch's tickets, applies the events to them in memory, writes them back."""
         table = tables[BOARD]
-        ids = sorted({str(event.originator_id) for event in events})
+        ids = sorted({id_of(event) for event in events})
         rows: dict[str, Row] = {row["ticket_id"]: row for row in rows_of(connection, table, ids)}
         for event in events:
             _apply(rows, event)
@@ -79,7 +80,7 @@ class Board(Projection):
 def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
     """Changes one ticket's row (in memory) for one event."""
     name = type(event).__name__
-    ticket_id = str(event.originator_id)
+    ticket_id = id_of(event)
     if name in _CREATED:
         found = effects(event)
         rows[ticket_id] = {

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, Numeric, String, Table, Text
 
-from propdesk.projections.base import Projection, effects, replace_rows, rows_of
+from propdesk.projections.base import Projection, effects, id_of, replace_rows, rows_of
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class Book(Projection):
         """Reads the batch's tickets' rows, lets each handled event change them, writes back."""
         table = tables[self.table_name]
         mine = [event for event in events if type(event).__qualname__ in self.handlers]
-        ids = sorted({str(event.originator_id) for event in mine})
+        ids = sorted({id_of(event) for event in mine})
         if not ids:
             return
         rows = {_key(table, row): row for row in rows_of(connection, table, ids)}
@@ -62,7 +62,7 @@ def _key(table: Table, row: Row) -> Any:  # noqa: ANN401 - the table's primary k
 
 
 def _callback_opened(rows: dict[Any, Row], event: Ticket.Event) -> None:
-    ticket_id, fields = str(event.originator_id), vars(event)
+    ticket_id, fields = id_of(event), vars(event)
     number = 1 + sum(1 for key in rows if key[0] == ticket_id)
     rows[(ticket_id, number)] = {
         "ticket_id": ticket_id, "number": number, "opened_at": fields["starts_at"],
@@ -74,7 +74,7 @@ def _callback_opened(rows: dict[Any, Row], event: Ticket.Event) -> None:
 
 
 def _called_back(rows: dict[Any, Row], event: Ticket.Event) -> None:
-    ticket_id, fields = str(event.originator_id), vars(event)
+    ticket_id, fields = id_of(event), vars(event)
     waiting = [key for key, row in rows.items() if key[0] == ticket_id and row["called_at"] is None]
     if not waiting:
         return  # pragma: no cover - the domain calls back only an open window
@@ -128,7 +128,7 @@ def callback_columns() -> list[Column[Any]]:
 
 
 def _logged(rows: dict[Any, Row], event: Ticket.Event) -> None:
-    ticket_id, fields = str(event.originator_id), vars(event)
+    ticket_id, fields = id_of(event), vars(event)
     rows[(ticket_id,)] = {
         "ticket_id": ticket_id, "logged_at": event.timestamp, "paid": fields["paid"],
         "price_item": fields["price_item"], "quoted": None, "charged": Decimal(0),
@@ -143,7 +143,7 @@ def _quoted(rows: dict[Any, Row], event: Ticket.Event) -> None:
 
 def _completed(rows: dict[Any, Row], event: Ticket.Event) -> None:
     fields = vars(event)
-    row = rows.get((str(event.originator_id),))
+    row = rows.get((id_of(event),))
     if row is None:  # pragma: no cover - Logged made the row
         return
     row["fee_status"] = fields["fee_status"]
@@ -164,7 +164,7 @@ def _settled(rows: dict[Any, Row], event: Ticket.Event) -> None:
 
 
 def _update(rows: dict[Any, Row], event: Ticket.Event, **values: object) -> None:
-    row = rows.get((str(event.originator_id),))
+    row = rows.get((id_of(event),))
     if row is not None:
         row.update(values)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete
 
 from propdesk.domain.goal_runs import GoalRun, Outcome, advanced_run, started_run
-from propdesk.projections.base import Projection, replace_rows, rows_of, ticket_kind
+from propdesk.projections.base import Projection, id_of, insert_rows, rows_where, ticket_kind
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -45,18 +45,18 @@ class GoalRuns(Projection):
     def apply(
         self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
     ) -> None:
-        """Reads the batch's tickets' runs, advances them in memory, writes them back."""
+        """Reads the batch's tickets' open runs, advances them in memory, writes them back."""
         table = tables[RUNS]
         run_events = [event for event in events if type(event).__name__ in _RUN_EVENTS]
-        ids = sorted({str(event.originator_id) for event in run_events})
+        ids = sorted({id_of(event) for event in run_events})
         if not ids:
             return
-        rows = {_key(row): row for row in rows_of(connection, table, ids)}
-        open_runs = {(key[0], key[1]): key for key, row in rows.items()
-                     if row["outcome"] == Outcome.OPEN}  # fmt: skip
+        open_of = table.c.ticket_id.in_(ids) & (table.c.outcome == Outcome.OPEN.value)
+        rows = {_key(row): row for row in rows_where(connection, table, open_of)}
+        open_runs = {(key[0], key[1]): key for key in rows}
         for event in run_events:
             name, fields = type(event).__name__, vars(event)
-            ticket_goal = (str(event.originator_id), str(fields["goal"]))
+            ticket_goal = (id_of(event), str(fields["goal"]))
             if name == "GoalStarted":
                 run = started_run(fields)
                 key = (*ticket_goal, run.run)
@@ -70,7 +70,9 @@ class GoalRuns(Projection):
             rows[open_key] = _row(open_key, rows[open_key]["kind"], run)
             if run.outcome is not Outcome.OPEN:
                 del open_runs[ticket_goal]
-        replace_rows(connection, table, ids, rows.values())
+        # Ended runs never change again: only the open ones are read, replaced and written.
+        connection.execute(delete(table).where(open_of))
+        insert_rows(connection, table, rows.values())
 
 
 def _key(row: Row) -> tuple[str, str, int]:

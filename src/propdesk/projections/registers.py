@@ -31,6 +31,7 @@ from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
     Projection,
     effects,
+    id_of,
     replace_rows,
     rows_of,
     ticket_kind,
@@ -103,7 +104,7 @@ class Register(Projection):
         """Reads the batch's tickets of this kind, mirrors each event's effects, writes back."""
         table = tables[self.name]
         mine = [event for event in events if ticket_kind(event) == self.kind]
-        ids = sorted({str(event.originator_id) for event in mine})
+        ids = sorted({id_of(event) for event in mine})
         if not ids:
             return
         rows = {row["ticket_id"]: row for row in rows_of(connection, table, ids)}
@@ -111,7 +112,7 @@ class Register(Projection):
         for event in mine:
             if type(event).__name__ in CLOCK_EVENTS:
                 continue
-            ticket_id = str(event.originator_id)
+            ticket_id = id_of(event)
             found = effects(event)
             if type(event).__name__ == self.created:
                 rows[ticket_id] = {"ticket_id": ticket_id, **dict.fromkeys(names)}

@@ -58,9 +58,15 @@ if TYPE_CHECKING:
 _log = structlog.get_logger("propdesk.projections")
 
 DEFAULT_BATCH = 500
-"""Notifications applied per transaction."""
-_MAX_PAUSE = 0.5
-"""The longest pause between two batches on SQLite, in seconds."""
+"""Notifications a catch-up applies per transaction."""
+DEFAULT_REBUILD_BATCH = 5000
+"""Notifications a rebuild applies per transaction: a ticket's rows are read and written once
+per batch however many of its events the batch holds, so bigger batches write less."""
+_MAX_PAUSE = 0.12
+"""The longest pause between two batches on SQLite, in seconds.
+
+A connection waiting for SQLite's write lock sleeps between tries, at most 100 ms at a time
+(SQLite's busy handler), so a pause a little longer than that lets any waiting desk in."""
 
 TRACKING = Table(
     "propdesk_projections", MetaData(),
@@ -114,18 +120,25 @@ class Projector:
         projections: Iterable[Projection] | None = None,
         *,
         batch_size: int = DEFAULT_BATCH,
+        rebuild_batch_size: int = DEFAULT_REBUILD_BATCH,
         clock: Clock | None = None,
     ) -> None:
         """Opens the store and the read side's database; creates missing tables.
 
-        ``clock`` stamps each projection's ``updated_at`` (the system clock by default).
+        Args:
+            url: the desk's database URL.
+            projections: the read models to keep (:func:`default_projections` if not given).
+            batch_size: notifications a catch-up applies per transaction.
+            rebuild_batch_size: notifications a rebuild applies per transaction.
+            clock: stamps each projection's ``updated_at`` (the system clock by default).
 
         Raises:
             ConfigurationError: the URL is not usable, or two projections share a name.
             DatabaseNotInitialised: the event store's tables are missing.
         """
-        if batch_size < 1:
-            raise ConfigurationError(f"batch_size must be at least 1, not {batch_size}")
+        for name, size in (("batch_size", batch_size), ("rebuild_batch_size", rebuild_batch_size)):
+            if size < 1:
+                raise ConfigurationError(f"{name} must be at least 1, not {size}")
         self._store, _ = open_store(url, cache_size=0)
         self.engine: Engine = engine_for(url)
         """For queries: the read models and ``status``."""
@@ -136,6 +149,7 @@ class Projector:
                 raise ConfigurationError(f"two projections are named {projection.name}")
             self._projections[projection.name] = projection
         self._batch = batch_size
+        self._rebuild_batch = rebuild_batch_size
         self._clock: Clock = clock or SystemClock()
         self._last_hold = 0.0
         self._set_up()
@@ -167,8 +181,9 @@ class Projector:
         """On SQLite, leaves the one write lock free a moment between batches.
 
         A desk waiting for the lock retries with growing sleeps; back-to-back batches could
-        keep it out until it gives up. Pausing as long as the last batch held the lock keeps
-        the projector to half the lock's time at most.
+        keep it out until it gives up. The pause is as long as the last batch held the lock,
+        up to :data:`_MAX_PAUSE`: short batches leave the lock free half the time, long ones
+        (a rebuild's) long enough for every waiting desk to take it once.
         """
         if self._writer.dialect.name == "sqlite":
             time.sleep(min(self._last_hold, _MAX_PAUSE))
@@ -282,7 +297,9 @@ class Projector:
         """
         head = self._store.recorder.max_notification_id() or 0
         while position < head:
-            batch = self._store.recorder.select_notifications(position + 1, self._batch, stop=head)
+            batch = self._store.recorder.select_notifications(
+                position + 1, self._rebuild_batch, stop=head
+            )
             if not batch:
                 break
             if connection is None:

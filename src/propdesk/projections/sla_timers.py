@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
 )
 
-from propdesk.projections.base import Projection, replace_rows, rows_of, ticket_kind
+from propdesk.projections.base import Projection, id_of, replace_rows, rows_of, ticket_kind
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class SlaTimers(Projection):
         goal_events = [event for event in events if "goal" in vars(event)]
         if not goal_events:
             return
-        ids = sorted({str(event.originator_id) for event in goal_events})
+        ids = sorted({id_of(event) for event in goal_events})
         timers: dict[tuple[str, str], dict[str, Any]] = {
             (row["ticket_id"], row["goal"]): row for row in rows_of(connection, table, ids)
         }
@@ -68,7 +68,7 @@ def _apply(timers: dict[tuple[str, str], dict[str, Any]], event: Ticket.Event) -
     """Changes one goal's timer (in memory) for one goal event."""
     name = type(event).__name__
     fields = vars(event)
-    key = (str(event.originator_id), fields["goal"])
+    key = (id_of(event), fields["goal"])
     if name == "GoalStarted":
         timers[key] = {
             "ticket_id": key[0], "goal": key[1],

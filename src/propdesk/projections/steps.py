@@ -25,12 +25,17 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
-    select,
 )
 
 from propdesk.domain.goals import CLOCK_EVENTS
-from propdesk.projections.base import Projection, effects, ticket_kind
+from propdesk.projections.base import (
+    Projection,
+    effects,
+    id_of,
+    insert_rows,
+    rows_where,
+    ticket_kind,
+)
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -76,17 +81,14 @@ class TicketSteps(Projection):
         """Closes each ticket's latest row at its next step and adds a row per step."""
         table = tables[STEPS]
         steps = [event for event in events if type(event).__name__ not in CLOCK_EVENTS]
-        ids = sorted({str(event.originator_id) for event in steps})
+        ids = sorted({id_of(event) for event in steps})
         if not ids:
             return
         latest_of = table.c.ticket_id.in_(ids) & (table.c.until == OPEN_END)
-        latest: dict[str, Row] = {
-            row.ticket_id: dict(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
-            for row in connection.execute(select(table).where(latest_of))
-        }
+        latest = {row["ticket_id"]: row for row in rows_where(connection, table, latest_of)}
         written: list[Row] = list(latest.values())
         for event in steps:
-            row = _step_row(latest.get(str(event.originator_id)), event)
+            row = _step_row(latest.get(id_of(event)), event)
             if row is None:
                 continue  # pragma: no cover - a ticket's created event comes first
             previous = latest.get(row["ticket_id"])
@@ -95,7 +97,7 @@ class TicketSteps(Projection):
             latest[row["ticket_id"]] = row
             written.append(row)
         connection.execute(delete(table).where(latest_of))
-        connection.execute(insert(table), written)
+        insert_rows(connection, table, written)
 
 
 def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
@@ -112,7 +114,7 @@ def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
     fields = vars(event)
     person = next((found[f] for f in _ASSIGNEE_FIELDS if f in found), carried["person"])
     return {
-        "ticket_id": str(event.originator_id),
+        "ticket_id": id_of(event),
         "version": event.originator_version,
         **carried,
         "step": name,
