@@ -164,18 +164,35 @@ class Projector:
     def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
         """Applies every stored event each projection has not applied yet.
 
+        Projections at the same position share a pass: each batch of events is read and
+        decoded once and applied to all of them in one transaction, each with its position.
+        A projection behind the others catches up alone until it reaches them.
+
         Returns the number of notifications this call applied, by projection. If another
-        process is catching the same projection up at the same time, this call stops at the
-        first batch that process applied first, and leaves the rest to it.
+        process is catching a projection up at the same time, this call stops that
+        projection at the first batch the other process applied first, and leaves the rest
+        of it to that process.
         """
-        applied = {}
-        for name in self._chosen(names):
-            total = 0
-            while (count := self._step(self._projections[name])) > 0:
-                total += count
-                self._let_writers_in()
-            applied[name] = total
-        return applied
+        active = sorted(self._chosen(names))
+        applied = dict.fromkeys(active, 0)
+        while active:
+            with self.engine.connect() as connection:
+                positions = {name: self._tracking_row(connection, name, lock=False).position
+                             for name in active}  # fmt: skip
+            lowest = min(positions.values())
+            group = [name for name in active if positions[name] == lowest]
+            try:
+                count = self._timed_batch(group, lowest)
+            except _Overtaken as overtaken:
+                active.remove(overtaken.name)  # another process applied it first; its rows stand
+                continue
+            if count == 0:
+                active = [name for name in active if name not in group]
+                continue
+            for name in group:
+                applied[name] += count
+            self._let_writers_in()
+        return {name: applied[name] for name in self._chosen(names)}
 
     def _let_writers_in(self) -> None:
         """On SQLite, leaves the one write lock free a moment between batches.
@@ -190,39 +207,53 @@ class Projector:
 
     def step(self, name: str) -> int:
         """Applies one batch to one projection; returns how many notifications it applied."""
-        return self._step(self._projection(name))
-
-    def _step(self, projection: Projection) -> int:
+        projection = self._projection(name)
+        with self.engine.connect() as connection:
+            position = self._tracking_row(connection, projection.name, lock=False).position
         try:
-            return self._batch_of(projection)
+            return self._timed_batch([projection.name], position)
         except _Overtaken:
             return 0  # another process applied these first; its rows stand
 
-    def _batch_of(self, projection: Projection) -> int:
+    def _timed_batch(self, names: Sequence[str], position: int) -> int:
         started = time.perf_counter()
         try:
-            return self._apply_batch(projection)
+            return self._apply_batch(names, position)
         finally:
             self._last_hold = time.perf_counter() - started
 
-    def _apply_batch(self, projection: Projection) -> int:
+    def _apply_batch(self, names: Sequence[str], position: int) -> int:
+        """Applies the batch after ``position`` to these projections, all at ``position``.
+
+        Raises:
+            _Overtaken: one of them is no longer at ``position`` (the batch is rolled back).
+        """
         with self._writer.begin() as connection:
-            row = self._tracking_row(connection, projection.name, lock=True)
-            notifications = self._store.recorder.select_notifications(row.position + 1, self._batch)
+            generations = {}
+            for name in names:  # locked in name order, so two processes cannot deadlock
+                row = self._tracking_row(connection, name, lock=True)
+                if row.position != position:
+                    raise _Overtaken(name)
+                generations[name] = row.generation
+            notifications = self._store.recorder.select_notifications(position + 1, self._batch)
             if not notifications:
                 return 0
-            tables = projection.define(MetaData(), row.generation)
-            self._apply_to(connection, [(projection, tables)], notifications)
-            advanced = connection.execute(
-                update(TRACKING)
-                .where(TRACKING.c.name == projection.name)
-                .where(TRACKING.c.position == row.position)
-                .where(TRACKING.c.generation == row.generation)
-                .values(position=notifications[-1].id, updated_at=self._clock.now())
-            )
-            if advanced.rowcount != 1:
-                raise _Overtaken  # rolls the batch back
-        _log.debug("projection caught up a batch", projection=projection.name,
+            targets = [(self._projections[name],
+                        self._projections[name].define(MetaData(), generations[name]))
+                       for name in names]  # fmt: skip
+            self._apply_to(connection, targets, notifications)
+            now = self._clock.now()
+            for name in names:
+                advanced = connection.execute(
+                    update(TRACKING)
+                    .where(TRACKING.c.name == name)
+                    .where(TRACKING.c.position == position)
+                    .where(TRACKING.c.generation == generations[name])
+                    .values(position=notifications[-1].id, updated_at=now)
+                )
+                if advanced.rowcount != 1:
+                    raise _Overtaken(name)  # rolls the batch back
+        _log.debug("projections caught up a batch", projections=list(names),
                    position=notifications[-1].id, applied=len(notifications))  # fmt: skip
         return len(notifications)
 
@@ -391,6 +422,10 @@ class Projector:
 
 class _Overtaken(Exception):
     """Another process advanced the projection while this batch was being applied."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 @dataclass(frozen=True)
