@@ -9,7 +9,7 @@ Subcommands::
     propdesk lifecycle [--kind repair|complaint] [--format mermaid|table]
     propdesk projections status | catch-up [NAME...] | rebuild [NAME...] [--db URL]
     propdesk report daily | complaints | weekly [--date YYYY-MM-DD]
-                    | monthly [--month YYYY-MM] [--households N] [--chart FILE.png]
+                    | monthly [--month YYYY-MM] [--households N] [--chart FILE.png] [--as-of T]
                     [--estate E] [--format table|csv|json] [--section S] [--no-catch-up]
     propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
                          [--as-of TIME] [--format table|json|csv] [--runs]
@@ -277,6 +277,9 @@ def _add_report(commands: Subparsers, common: argparse.ArgumentParser) -> None:
                                      "(default: all tickets received)")  # fmt: skip
             parser.add_argument("--chart", type=Path, metavar="FILE.png",
                                 help="also draw volume and SLA compliance by day")  # fmt: skip
+            parser.add_argument("--as-of", type=_moment, metavar="ISO-TIME",
+                                help="judge open callbacks and goals at this time "
+                                     "(default: now)")  # fmt: skip
         else:
             default = "yesterday" if kind == "complaints" else "today"
             parser.add_argument("--date", type=_day, metavar="YYYY-MM-DD",
@@ -344,6 +347,7 @@ def _report(args: argparse.Namespace) -> int:
         day=getattr(args, "date", None), month=getattr(args, "month", None), estate=args.estate,
         output=args.output, section=args.section, catch_up=args.catch_up,
         households=getattr(args, "households", None), chart=getattr(args, "chart", None),
+        as_of=getattr(args, "as_of", None),
     )  # fmt: skip
     return run_report(options)
 

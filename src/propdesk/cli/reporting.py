@@ -62,6 +62,8 @@ class ReportOptions:
     catch_up: bool
     households: int | None = None
     chart: Path | None = None
+    as_of: datetime | None = None
+    """When the monthly report judges what is still open (now if not given)."""
 
 
 def run_report(options: ReportOptions) -> int:
@@ -98,7 +100,8 @@ def _ask(engine: Engine, options: ReportOptions) -> Report:
     if options.kind == "weekly":
         return weekly_summary(engine, day, zone, estate=estate)
     year, month = options.month or (today.year, today.month)
-    return monthly_report(engine, year, month, zone, estate=estate, households=options.households)
+    return monthly_report(engine, year, month, zone, estate=estate, households=options.households,
+                          as_of=options.as_of or datetime.now(zone))  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ tables
@@ -176,7 +179,8 @@ def _weekly(console: Console, report: WeeklySummary, zone: ZoneInfo) -> None:
 
 def _monthly(console: Console, report: MonthlyReport) -> None:
     where = f" at {report.estate}" if report.estate else ""
-    console.print(f"[bold]Monthly KPIs{where}, {report.year}-{report.month:02d}[/bold]")
+    console.print(f"[bold]Monthly KPIs{where}, {report.year}-{report.month:02d}[/bold] "
+                  f"(what is still open judged at {report.as_of:%Y-%m-%d %H:%M})")  # fmt: skip
     kpis = _table("KPIs", "KPI", "Count", "Of", "Value", "Target", "Met")
     for kpi in report.kpis:
         met = "-" if kpi.met is None else ("yes" if kpi.met else "NO")

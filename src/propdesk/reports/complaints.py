@@ -2,20 +2,22 @@
 
 S3:L48-49 (次日9:00前将前一天的投诉报表交上级审阅): the complaints received on a day are
 reported to the superior for review by 09:00 the next morning. Each line is the complaint
-as the complaint register (客情记录表) holds it, with the state it was in at the due time.
+as the complaint register (客情记录表) holds it now, with what it was at the due time: its
+state, its handler, and its grade if it had been classified by then; the counts are of the
+complaints as they stood at the due time. Times are given at the estate.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from propdesk.domain.complaint_lifecycle import CLOSED_STATES
-from propdesk.reports.periods import Period, ReportSchedule, at, day_period
+from propdesk.reports.periods import Period, ReportSchedule, at, day_period, local
 from propdesk.reports.reading import COMPLAINTS, STEPS
 
 if TYPE_CHECKING:
@@ -38,13 +40,20 @@ class ComplaintLine(BaseModel):
     what_happened: str
     demands: str
     valid: bool | None
+    """Valid or not, as classified (now)."""
     severity: str | None
+    """The grade, as classified (now)."""
     urgent: bool
     complaint_type: str | None
     responsible_unit: str | None
     handler: str | None
+    """Who handles it now."""
     state_when_due: str
     """The state the complaint was in when the report was due."""
+    classified_when_due: bool
+    """Whether it had been classified when the report was due."""
+    handler_when_due: str | None
+    """Who handled it when the report was due."""
     answered_at: datetime | None
     resolved_at: datetime | None
 
@@ -60,8 +69,10 @@ class ComplaintDayReport(BaseModel):
     """09:00 the next day, at the estate, unless the schedule says otherwise."""
     received: int
     by_severity: dict[str, int]
-    """Counted by severity; ``unclassified`` for those not classified by the due time."""
+    """Counted by the grade they had at the due time: ``unclassified`` if not classified by
+    then, ``invalid`` if classified invalid."""
     invalid: int
+    """Classified invalid by the due time."""
     closed_when_due: int
     open_when_due: int
     complaints: list[ComplaintLine]
@@ -90,10 +101,11 @@ def complaint_report(
     with engine.connect() as connection:
         registered = _received(connection, period, estate)
         states = _states_at(connection, list(registered), due_at)
+        classified = _classified_before(connection, list(registered), due_at)
     lines = [
         ComplaintLine(
             ticket_id=ticket_id,
-            received_at=row["logged_at"],
+            received_at=row["logged_at"].astimezone(zone),
             channel=row["channel"],
             place=row["place"],
             what_happened=row["what_happened"],
@@ -104,27 +116,28 @@ def complaint_report(
             complaint_type=row["complaint_type"],
             responsible_unit=row["responsible_unit"],
             handler=row["handler"],
-            state_when_due=states.get(ticket_id, row["status"]),
-            answered_at=row["answered_at"],
-            resolved_at=row["resolved_at"],
+            state_when_due=states[ticket_id][0],
+            classified_when_due=ticket_id in classified,
+            handler_when_due=states[ticket_id][1],
+            answered_at=local(row["answered_at"], zone),
+            resolved_at=local(row["resolved_at"], zone),
         )
         for ticket_id, row in registered.items()
+        if ticket_id in states  # the step log is behind the register; the next catch-up
     ]
-    severities = Counter(
-        line.severity or ("invalid" if line.valid is False else "unclassified") for line in lines
-    )
+    severities = Counter(_grade_when_due(line) for line in lines)
     closed = sum(1 for line in lines if line.state_when_due in _CLOSED)
     return ComplaintDayReport(
         estate=estate, day=day, due_at=due_at, received=len(lines),
         by_severity=dict(sorted(severities.items())),
-        invalid=sum(1 for line in lines if line.valid is False),
+        invalid=sum(1 for line in lines if _grade_when_due(line) == "invalid"),
         closed_when_due=closed, open_when_due=len(lines) - closed, complaints=lines,
     )  # fmt: skip
 
 
 def _received(
     connection: Connection, period: Period, estate: str | None
-) -> dict[str, dict[str, object]]:
+) -> dict[str, dict[str, Any]]:
     c = COMPLAINTS.c
     query = select(COMPLAINTS).where(c.logged_at >= period.start, c.logged_at < period.end)
     if estate is not None:
@@ -133,13 +146,37 @@ def _received(
     return {row.ticket_id: dict(row._mapping) for row in rows}  # noqa: SLF001 - SQLAlchemy's public row mapping
 
 
-def _states_at(connection: Connection, ids: list[str], moment: datetime) -> dict[str, str]:
-    """Each complaint's state at ``moment`` (its step row spanning it)."""
+def _grade_when_due(line: ComplaintLine) -> str:
+    if not line.classified_when_due:
+        return "unclassified"
+    if line.valid is False:
+        return "invalid"
+    return line.severity or "unclassified"
+
+
+def _states_at(
+    connection: Connection, ids: list[str], moment: datetime
+) -> dict[str, tuple[str, str | None]]:
+    """Each complaint's state and handler just before ``moment`` (the step row spanning it)."""
     s = STEPS.c
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str | None]] = {}
     for first in range(0, len(ids), 500):
-        query = select(s.ticket_id, s.state).where(
-            s.ticket_id.in_(ids[first : first + 500]), s.at <= moment, s.until > moment
+        query = select(s.ticket_id, s.state, s.person).where(
+            s.ticket_id.in_(ids[first : first + 500]), s.at < moment, s.until >= moment
         )
-        found.update((row.ticket_id, row.state) for row in connection.execute(query))
+        found.update((row.ticket_id, (row.state, row.person)) for row in connection.execute(query))
+    return found
+
+
+def _classified_before(connection: Connection, ids: list[str], moment: datetime) -> set[str]:
+    """The complaints among ``ids`` classified before ``moment``."""
+    s = STEPS.c
+    found: set[str] = set()
+    for first in range(0, len(ids), 500):
+        query = select(s.ticket_id).where(
+            s.ticket_id.in_(ids[first : first + 500]),
+            s.step == "ComplaintClassified",
+            s.at < moment,
+        )
+        found.update(connection.execute(query).scalars())
     return found

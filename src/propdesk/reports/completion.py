@@ -4,13 +4,18 @@ S3:L44-46 (每天17:10与工程部确认当天报修完成情况, 当天、本�
 each day at 17:10 the front desk confirms with engineering the day's and the week's
 completed and not-completed repairs, with the reason for each one not completed.
 
+Each report counts what happened since the previous one: the day runs from yesterday's
+cut-off to today's, the week from the cut-off on the Sunday before it. Every step therefore
+falls in exactly one day's report and one week's, whatever time it happened; a step at the
+very cut-off belongs to the next report.
+
 *Completed* means the work was done and the customer signed (R18, ``Completed``); a repair
-counts on the day of its completion, once however many visits it took that day. *Not
-completed* are the repairs whose work was still to do at the cut-off, whenever they were
-logged; the totals count those logged in the period. The reason is the state the repair was
-in at the cut-off, with what the step that put it there said (the refusal's reason, the
-problem a callback found, the new time agreed). Repairs closed without a repair (declined,
-not repairable) are neither; they are counted apart.
+counts once in a period however many visits it took. *Not completed* are the repairs whose
+work was still to do just before the cut-off, whenever they were logged; the totals count
+those logged in the period. The reason is the state the repair was in, with what the step
+that put it there said (the refusal's reason, the problem a callback found, the new time
+agreed). Repairs closed without a repair (declined, not repairable) are neither; they are
+counted apart. Times are given at the estate.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 
 from propdesk.domain.lifecycle import RepairState
-from propdesk.reports.periods import Period, ReportSchedule, at, week_start
+from propdesk.reports.periods import Period, ReportSchedule, at, local, week_start
 from propdesk.reports.reading import REPAIRS, register_rows, states_at, step_count, steps_in
 
 if TYPE_CHECKING:
@@ -80,7 +85,7 @@ class CompletedRepair(BaseModel):
     unit: str
     logged_at: datetime
     fee: Decimal | None
-    """What the visit left to pay, for paid work."""
+    """The repair's fee as the register holds it now (paid work)."""
 
 
 class Outstanding(BaseModel):
@@ -96,7 +101,7 @@ class Outstanding(BaseModel):
     reason: str
     """Why it is not completed: the state in words, and what its step said."""
     since: datetime
-    """The time of the ticket's last step before the cut-off."""
+    """The time of the repair's last step before the cut-off."""
     person: str | None
     """Who had it (the acceptor)."""
     level: int
@@ -115,8 +120,10 @@ class CompletionReport(BaseModel):
     day: date
     as_of: datetime
     """The cut-off: 17:10 on the day, at the estate, unless the schedule says otherwise."""
+    day_from: datetime
+    """The previous day's cut-off: the start of the day's totals and completions."""
     week_from: datetime
-    """Monday 00:00 of the day's week: the start of the week's totals."""
+    """The cut-off on the Sunday before the day's week: the start of the week's totals."""
     today: Totals
     week: Totals
     completed: list[CompletedRepair]
@@ -147,13 +154,13 @@ def completion_report(
     """
     schedule = schedule or ReportSchedule()
     as_of = at(day, schedule.daily_at, zone)
-    today = Period(at(day, datetime.min.time(), zone), as_of)
-    week = Period(at(week_start(day), datetime.min.time(), zone), as_of)
+    today = Period(at(day - timedelta(days=1), schedule.daily_at, zone), as_of)
+    week = Period(at(week_start(day) - timedelta(days=1), schedule.daily_at, zone), as_of)
     with engine.connect() as connection:
-        outstanding = outstanding_at(connection, as_of, estate)
-        completed = _completed(connection, today, estate)
+        outstanding = outstanding_at(connection, as_of, zone, estate)
+        completed = _completed(connection, today, zone, estate)
         return CompletionReport(
-            estate=estate, day=day, as_of=as_of, week_from=week.start,
+            estate=estate, day=day, as_of=as_of, day_from=today.start, week_from=week.start,
             today=totals(connection, today, outstanding, estate),
             week=totals(connection, week, outstanding, estate),
             completed=completed, outstanding=outstanding, reasons=count_reasons(outstanding),
@@ -174,10 +181,10 @@ def totals(
 
 
 def outstanding_at(
-    connection: Connection, moment: datetime, estate: str | None
+    connection: Connection, moment: datetime, zone: ZoneInfo, estate: str | None
 ) -> list[Outstanding]:
-    """Every repair whose work was still to do at ``moment``, longest open first."""
-    rows = states_at(connection, list(WHY_NOT_COMPLETED), moment, estate)
+    """Every repair whose work was still to do just before ``moment``, longest open first."""
+    rows = states_at(connection, "repair", list(WHY_NOT_COMPLETED), moment, estate)
     registers = register_rows(connection, REPAIRS, {row["ticket_id"] for row in rows})
     lines = []
     for row in rows:
@@ -187,10 +194,11 @@ def outstanding_at(
         why = WHY_NOT_COMPLETED[row["state"]]
         lines.append(
             Outstanding(
-                ticket_id=row["ticket_id"], logged_at=entry["logged_at"],
+                ticket_id=row["ticket_id"], logged_at=entry["logged_at"].astimezone(zone),
                 category=entry["category"], unit=entry["unit"], state=row["state"],
-                reason=f"{why}: {row['reason']}" if row["reason"] else why, since=row["at"],
-                person=row["person"], level=row["level"], appointment=row["appointment"],
+                reason=f"{why}: {row['reason']}" if row["reason"] else why,
+                since=row["at"].astimezone(zone), person=row["person"], level=row["level"],
+                appointment=local(row["appointment"], zone),
                 hours_open=round((moment - entry["logged_at"]) / timedelta(hours=1), 1),
             )
         )  # fmt: skip
@@ -206,18 +214,20 @@ def count_reasons(outstanding: list[Outstanding]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda item: order.index(item[0])))
 
 
-def _completed(connection: Connection, period: Period, estate: str | None) -> list[CompletedRepair]:
+def _completed(
+    connection: Connection, period: Period, zone: ZoneInfo, estate: str | None
+) -> list[CompletedRepair]:
     steps = steps_in(connection, ["Completed"], period, estate)
     last = {row["ticket_id"]: row for row in steps}  # a ticket completed twice: its last
     registers = register_rows(connection, REPAIRS, last)
     return [
         CompletedRepair(
             ticket_id=ticket_id,
-            completed_at=row["at"],
+            completed_at=row["at"].astimezone(zone),
             completed_by=row["actor"],
             category=registers[ticket_id]["category"],
             unit=registers[ticket_id]["unit"],
-            logged_at=registers[ticket_id]["logged_at"],
+            logged_at=registers[ticket_id]["logged_at"].astimezone(zone),
             fee=registers[ticket_id]["fee_amount"],
         )
         for ticket_id, row in sorted(last.items(), key=lambda item: item[1]["at"])

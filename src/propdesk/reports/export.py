@@ -12,10 +12,10 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from propdesk.domain.errors import ConfigurationError
-from propdesk.reports.complaints import ComplaintDayReport
-from propdesk.reports.completion import CompletionReport
-from propdesk.reports.monthly import MonthlyReport
-from propdesk.reports.weekly import WeeklySummary
+from propdesk.reports.complaints import ComplaintDayReport, ComplaintLine
+from propdesk.reports.completion import CompletedRepair, CompletionReport, Outstanding, Totals
+from propdesk.reports.monthly import DayVolume, GoalCompliance, Kpi, MonthlyReport, PersonActivity
+from propdesk.reports.weekly import Callbacks, Opinion, WeeklySummary
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -70,16 +70,37 @@ def to_csv(report: Report, section: str | None = None) -> str:
         raise ConfigurationError(f"this report has no section {name!r} (it has: {known})")
     rows = tables[name]
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    writer = csv.DictWriter(out, fieldnames=_columns(report, name), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
     return out.getvalue()
 
 
 def to_json(report: Report) -> str:
     """The whole report as JSON (times in ISO 8601 with their offset)."""
     return report.model_dump_json(indent=2)
+
+
+def _columns(report: Report, section: str) -> list[str]:
+    """A section's column names, from the model its rows come from (so even with no rows)."""
+    counted = ["name", "count"]
+    if isinstance(report, CompletionReport):
+        models = {"totals": ["period", *Totals.model_fields], "reasons": counted,
+                  "completed": list(CompletedRepair.model_fields),
+                  "outstanding": list(Outstanding.model_fields)}  # fmt: skip
+    elif isinstance(report, ComplaintDayReport):
+        models = {"complaints": list(ComplaintLine.model_fields), "by_severity": counted}
+    elif isinstance(report, WeeklySummary):
+        models = {"totals": list(Totals.model_fields), "reasons": counted,
+                  "outstanding": list(Outstanding.model_fields),
+                  "callbacks": list(Callbacks.model_fields),
+                  "opinions": list(Opinion.model_fields)}  # fmt: skip
+    else:
+        models = {"kpis": list(Kpi.model_fields), "sla": list(GoalCompliance.model_fields),
+                  "people": list(PersonActivity.model_fields),
+                  "days": list(DayVolume.model_fields),
+                  "complaints_by_severity": counted}  # fmt: skip
+    return models[section]
 
 
 def _rows(models: list[Any]) -> Rows:

@@ -54,6 +54,11 @@ def at(day: date, moment: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, moment, tzinfo=zone)
 
 
+def local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``moment`` at the estate (``None`` stays ``None``)."""
+    return None if moment is None else moment.astimezone(zone)
+
+
 def day_period(day: date, zone: ZoneInfo) -> Period:
     """The whole local day."""
     return Period(at(day, time(0), zone), at(day + timedelta(days=1), time(0), zone))

@@ -69,11 +69,21 @@ def steps_in(
 
 
 def states_at(
-    connection: Connection, states: Collection[str], moment: datetime, estate: str | None
+    connection: Connection,
+    kind: str,
+    states: Collection[str],
+    moment: datetime,
+    estate: str | None,
 ) -> list[Row]:
-    """The step rows of the tickets that were in one of ``states`` at ``moment``."""
+    """The step rows of the tickets of ``kind`` in one of ``states`` just before ``moment``.
+
+    A row holds its state from ``at`` until ``until``; a step taken at ``moment`` itself is
+    after the cut-off, as the periods ``[start, moment)`` have it.
+    """
     s = STEPS.c
-    query = select(STEPS).where(s.state.in_(states), s.until > moment, s.at <= moment)
+    query = select(STEPS).where(
+        s.state.in_(states), s.until >= moment, s.at < moment, s.kind == kind
+    )
     if estate is not None:
         query = query.where(s.estate == estate)
     return _rows(connection, query.order_by(s.at, s.ticket_id))

@@ -2,12 +2,13 @@
 
 The week's completed and not-completed repairs (with the reasons, as in the daily report),
 the customers' opinions from the week's callbacks, and the satisfaction they gave. The week
-runs from Monday 00:00 to the cut-off on Friday at 15:00.
+runs from the previous summary's cut-off (Friday 15:00 a week before) to this one's, so every
+step falls in exactly one summary. Times are given at the estate.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
@@ -65,7 +66,9 @@ class WeeklySummary(BaseModel):
 
     estate: str | None
     week_from: datetime
+    """The previous summary's cut-off."""
     as_of: datetime
+    """This summary's cut-off: Friday 15:00 of the week, unless the schedule says otherwise."""
     repairs: Totals
     reasons: dict[str, int]
     outstanding: list[Outstanding]
@@ -94,12 +97,12 @@ def weekly_summary(
         schedule: the report times; the seeds' by default.
     """
     schedule = schedule or ReportSchedule()
-    monday = week_start(day)
-    as_of = at(monday + timedelta(days=schedule.weekly_day), schedule.weekly_at, zone)
-    week = Period(at(monday, time(0), zone), as_of)
+    report_day = week_start(day) + timedelta(days=schedule.weekly_day)
+    as_of = at(report_day, schedule.weekly_at, zone)
+    week = Period(at(report_day - timedelta(days=7), schedule.weekly_at, zone), as_of)
     with engine.connect() as connection:
-        outstanding = outstanding_at(connection, as_of, estate)
-        made = callbacks_made(connection, week, estate)
+        outstanding = outstanding_at(connection, as_of, zone, estate)
+        made = callbacks_made(connection, week, zone, estate)
         return WeeklySummary(
             estate=estate, week_from=week.start, as_of=as_of,
             repairs=totals(connection, week, outstanding, estate),
@@ -111,13 +114,15 @@ def weekly_summary(
         )  # fmt: skip
 
 
-def callbacks_made(connection: Connection, period: Period, estate: str | None) -> list[Opinion]:
+def callbacks_made(
+    connection: Connection, period: Period, zone: ZoneInfo, estate: str | None
+) -> list[Opinion]:
     """The callbacks made in ``period``, in time order."""
     c = CALLBACK_BOOK.c
     query = select(CALLBACK_BOOK).where(c.called_at >= period.start, c.called_at < period.end)
     query = in_estate(query, c.ticket_id, estate).order_by(c.called_at, c.ticket_id)
     return [
-        Opinion.model_validate(row._mapping)  # noqa: SLF001 - SQLAlchemy's public row mapping
+        Opinion.model_validate({**row._mapping, "called_at": row.called_at.astimezone(zone)})  # noqa: SLF001 - SQLAlchemy's public row mapping
         for row in connection.execute(query)
     ]
 
