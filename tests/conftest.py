@@ -102,3 +102,24 @@ def open_backend_desk(backend_url: str, clock: ManualClock) -> Iterator[Callable
     yield _open
     for desk in opened:
         desk.close()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def module_backend_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An initialised database URL on each real backend, shared by one module's tests.
+
+    For tests that only read: the module fills the database once per backend (a story of
+    tickets, say) and every test asks it something, instead of filling it again each time.
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('desk') / 'desk.db'}"
+        init_schema(url)
+        yield url
+        return
+    for url in _postgres_schema_url():
+        init_schema(url)
+        yield url

@@ -165,7 +165,7 @@ def monthly_report(
         ConfigurationError: ``month`` is not 1 to 12.
     """
     period = month_period(year, month, zone)
-    as_of = as_of or period.end
+    as_of = period.end if as_of is None else as_of.astimezone(zone)
     with engine.connect() as connection:
         callbacks = _callback_counts(connection, period, as_of, estate)
         steps = _step_counts(connection, period, estate)
