@@ -160,6 +160,24 @@ def test_callbacks_made_after_the_month_count_when_judged_later(month):
     assert kpi(report, "callbacks_within_window") == (3, 5, 0.6, False)
 
 
+def test_a_month_in_progress_counts_what_happened_so_far(month):
+    # Judged on Nov 10 at 09:05: tech-zhao refused at 09:04; sup-wang is sent at 09:06.
+    report = monthly(month, as_of=local(10, "09:05"))
+
+    # Windows opened by then: nov3_2330's and nov4_0030's two; all three called back.
+    assert kpi(report, "callback_rate") == (3, 3, 1.0, True)
+    # Arrivals: october, nov3_2330 and the rework on time, nov4_0030 late.
+    assert kpi(report, "on_time_arrival") == (3, 4, 0.75, None)
+    assert kpi(report, "satisfaction") == (2, 3, pytest.approx(2 / 3), False)
+    # Received: nov3_2330, nov4_0030 and refused; no complaint yet.
+    assert kpi(report, "complaint_rate") == (0, 3, 0.0, True)
+    people = {line.person: (line.dispatched, line.escalated_to, line.refused)
+              for line in report.people}  # fmt: skip
+    assert people["tech-zhao"] == (1, 0, 1)
+    assert "sup-wang" not in people
+    assert sum(line.repairs_received for line in report.days) == 3
+
+
 def test_satisfaction_and_rework_count_the_callbacks_made_in_the_month(month):
     report = monthly(month)
 

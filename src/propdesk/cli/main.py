@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +57,8 @@ EXIT_USAGE = 2
 """Exit code for errors the user can act on: bad input, unknown ticket, database trouble."""
 EXIT_INTERRUPTED = 130
 """Exit code after Ctrl-C, as shells report it."""
+EXIT_BROKEN_PIPE = 141
+"""Exit code when the reader of the output went away (128 + SIGPIPE), as shells report it."""
 
 _DEMO_DESCRIPTION = f"""\
 Simulate working days at one estate's service desk: each day a few hundred repair requests
@@ -88,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("propdesk: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as cat does
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115, PTH123 - a last write must not fail again
+        return EXIT_BROKEN_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:

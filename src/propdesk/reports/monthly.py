@@ -17,6 +17,10 @@ docs/explanation/seed-decisions.md, are:
 - **rework** (返修): unsatisfied callbacks, which send the work back, over callbacks made.
 
 Refusals and escalations are counted per person in :attr:`MonthlyReport.people`.
+
+Everything is as known at the report's ``as_of`` (the month's end unless given): of a month
+still in progress, what happened so far; a callback made or a goal run ended after ``as_of``
+is not yet made or ended.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ class GoalCompliance(BaseModel):
     missed: int
     cancelled: int
     overdue: int
-    """Runs due in the month, still open when the report was read, and past due at ``as_of``."""
+    """Runs due in the month before ``as_of`` and still open at ``as_of``."""
     compliance: float | None
     """``met / (met + missed)``."""
 
@@ -164,15 +168,16 @@ def monthly_report(
     Raises:
         ConfigurationError: ``month`` is not 1 to 12.
     """
-    period = month_period(year, month, zone)
-    as_of = period.end if as_of is None else as_of.astimezone(zone)
+    whole = month_period(year, month, zone)
+    as_of = whole.end if as_of is None else as_of.astimezone(zone)
+    period = Period(whole.start, min(whole.end, as_of))  # a month in progress: so far
     with engine.connect() as connection:
         callbacks = _callback_counts(connection, period, as_of, estate)
         steps = _step_counts(connection, period, estate)
         severities = _complaints_by_severity(connection, period, estate)
         sla = _sla_by_goal(connection, period, as_of, estate)
         people = _people(connection, period, estate)
-        days = _days(connection, period, zone, estate)
+        days = _days(connection, whole, period, zone, estate)
     valid_complaints = sum(n for severity, n in severities.items() if severity != "invalid")
     tickets = steps["Logged"] + steps["ComplaintReceived"]
     met = sum(goal.met for goal in sla)
@@ -194,7 +199,7 @@ def monthly_report(
              callbacks["made"] - callbacks["satisfied"], callbacks["made"], None, None),
     ]  # fmt: skip
     return MonthlyReport(
-        estate=estate, year=year, month=month, start=period.start, end=period.end, as_of=as_of,
+        estate=estate, year=year, month=month, start=whole.start, end=whole.end, as_of=as_of,
         kpis=kpis, sla=sla, people=people, days=days, complaints_by_severity=severities,
     )  # fmt: skip
 
@@ -267,10 +272,10 @@ def _sla_by_goal(
     ended = select(r.goal, r.outcome, func.count()).where(
         r.stopped_at >= period.start, r.stopped_at < period.end
     )
+    still_open = r.stopped_at.is_(None) | (r.stopped_at >= as_of)
     overdue = select(r.goal, func.count()).where(
-        r.outcome == Outcome.OPEN.value, r.due_at >= period.start,
-        r.due_at < min(as_of, period.end),
-    )  # fmt: skip
+        still_open, r.due_at >= period.start, r.due_at < period.end
+    )
     counts: dict[str, dict[str, int]] = {}
     for goal, outcome, n in connection.execute(
         in_estate(ended, r.ticket_id, estate).group_by(r.goal, r.outcome)
@@ -318,18 +323,22 @@ def _people(connection: Connection, period: Period, estate: str | None) -> list[
 
 
 def _days(
-    connection: Connection, period: Period, zone: ZoneInfo, estate: str | None
+    connection: Connection, month: Period, period: Period, zone: ZoneInfo, estate: str | None
 ) -> list[DayVolume]:
-    """Each local day's volume and SLA outcomes, counted in two grouped queries."""
+    """Each local day's volume and SLA outcomes, counted in two grouped queries.
+
+    Every day of the ``month`` is listed; what is counted is what happened in ``period``.
+    A repair completed twice in a day counts once that day, as in the daily report.
+    """
     days = []
-    day = period.start.date()
-    while at(day, time(0), zone) < period.end:
+    day = month.start.date()
+    while at(day, time(0), zone) < month.end:
         days.append(day)
         day += timedelta(days=1)
     starts = [at(day, time(0), zone) for day in days[1:]]
     s, r = STEPS.c, RUNS.c
     step_day = _bucket(s.at, starts)
-    steps = select(step_day, s.step, func.count()).where(
+    steps = select(step_day, s.step, func.count(s.ticket_id.distinct())).where(
         s.step.in_(_VOLUME_STEPS), s.at >= period.start, s.at < period.end
     )
     if estate is not None:
