@@ -38,7 +38,8 @@ class GoalRuns(Projection):
         """One table, keyed by ticket, goal and run; indexed by when runs ended and are due."""
         suffix = f"{RUNS}_g{generation}"
         table = Table(suffix, metadata, *_columns())
-        Index(f"ix_{suffix}_stopped", table.c.stopped_at)
+        # the monthly counts group runs that ended in a period by goal and outcome: covered
+        Index(f"ix_{suffix}_stopped", table.c.stopped_at, table.c.outcome, table.c.goal)
         Index(f"ix_{suffix}_outcome_due", table.c.outcome, table.c.due_at)
         return {RUNS: table}
 

@@ -310,8 +310,21 @@ class Projector:
             for projection in chosen:
                 for table in projection.define(MetaData(), live[projection.name]).values():
                     table.drop(connection, checkfirst=True)
+        self._analyse(table for _, tables in targets for table in tables.values())
         _log.info("projections rebuilt", projections=[p.name for p in chosen], position=position)
         return position
+
+    def _analyse(self, tables: Iterable[Table]) -> None:
+        """Gathers the query planner's statistics for freshly filled tables.
+
+        Without them SQLite guesses that an equality on any indexed column is selective (one
+        estate out of one or two is not) and picks slow plans for the reports.
+        """
+        preparer = self._writer.dialect.identifier_preparer
+        with self._writer.begin() as connection:
+            for table in tables:
+                # our own table names, quoted by the dialect
+                connection.execute(text(f"ANALYZE {preparer.format_table(table)}"))
 
     def _fill(
         self,

@@ -50,8 +50,8 @@ STEPS = "ticket_steps"
 OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
 """The ``until`` of a ticket's latest step: its state lasts until further notice.
 
-A far-future time rather than NULL keeps "in this state at T" a plain range
-(``at <= T < until``) that an index on ``(state, until)`` answers."""
+A far-future time rather than NULL keeps "in this state just before T" a plain range
+(``at < T <= until``) that an index on ``(state, until, at)`` answers."""
 
 _CREATED = frozenset({"Logged", "ComplaintReceived"})
 _ASSIGNEE_FIELDS = ("acceptor", "handler")
@@ -72,7 +72,8 @@ class TicketSteps(Projection):
         suffix = f"{STEPS}_g{generation}"
         table = Table(suffix, metadata, *_columns())
         Index(f"ix_{suffix}_step_at", table.c.step, table.c.at)
-        Index(f"ix_{suffix}_state_until", table.c.state, table.c.until)
+        # "in this state at T" reads (state, until >= T) and checks at < T in the index itself
+        Index(f"ix_{suffix}_state_span", table.c.state, table.c.until, table.c.at)
         return {STEPS: table}
 
     def apply(
