@@ -239,3 +239,9 @@ def parse_backend_options(
     if unknown or not args.backends:
         parser.error(f"--backends: use sqlite and/or postgres, not {', '.join(unknown) or 'none'}")
     return args
+
+
+def schema_url(base_url: str, schema: str) -> str:
+    """The propdesk URL of one schema in the PostgreSQL database at ``base_url``."""
+    separator = "&" if urlsplit(base_url).query else "?"
+    return f"{base_url}{separator}schema={schema}"
