@@ -171,13 +171,15 @@ def monthly_report(
     whole = month_period(year, month, zone)
     as_of = whole.end if as_of is None else as_of.astimezone(zone)
     period = Period(whole.start, min(whole.end, as_of))  # a month in progress: so far
+    days = _days_of(whole, zone)
     with engine.connect() as connection:
         callbacks = _callback_counts(connection, period, as_of, estate)
         steps = _step_counts(connection, period, estate)
         severities = _complaints_by_severity(connection, period, estate)
-        sla = _sla_by_goal(connection, period, as_of, estate)
+        ended = _ended_runs(connection, period, days, zone, estate)
+        sla = _sla_by_goal(connection, ended, period, as_of, estate)
         people = _people(connection, period, estate)
-        days = _days(connection, whole, period, zone, estate)
+        volumes = _volumes(connection, days, ended, period, zone=zone, estate=estate)
     valid_complaints = sum(n for severity, n in severities.items() if severity != "invalid")
     tickets = steps["Logged"] + steps["ComplaintReceived"]
     met = sum(goal.met for goal in sla)
@@ -200,7 +202,7 @@ def monthly_report(
     ]  # fmt: skip
     return MonthlyReport(
         estate=estate, year=year, month=month, start=whole.start, end=whole.end, as_of=as_of,
-        kpis=kpis, sla=sla, people=people, days=days, complaints_by_severity=severities,
+        kpis=kpis, sla=sla, people=people, days=volumes, complaints_by_severity=severities,
     )  # fmt: skip
 
 
@@ -265,22 +267,38 @@ def _complaints_by_severity(
     return {str(row[0]): int(row[1]) for row in connection.execute(query.group_by(severity))}
 
 
-def _sla_by_goal(
-    connection: Connection, period: Period, as_of: datetime, estate: str | None
-) -> list[GoalCompliance]:
+def _ended_runs(
+    connection: Connection, period: Period, days: list[date], zone: ZoneInfo, estate: str | None
+) -> dict[tuple[int, str, str], int]:
+    """Goal runs that ended in ``period``, counted by (index of the day, goal, outcome).
+
+    One grouped query serves both the per-goal lines and the per-day compliance.
+    """
     r = RUNS.c
-    ended = select(r.goal, r.outcome, func.count()).where(
+    day = _bucket(r.stopped_at, _day_starts(days, zone))
+    query = select(day, r.goal, r.outcome, func.count()).where(
         r.stopped_at >= period.start, r.stopped_at < period.end
     )
+    grouped = in_estate(query, r.ticket_id, estate).group_by(day, r.goal, r.outcome)
+    return {(index, goal, outcome): n for index, goal, outcome, n in connection.execute(grouped)}
+
+
+def _sla_by_goal(
+    connection: Connection,
+    ended: dict[tuple[int, str, str], int],
+    period: Period,
+    as_of: datetime,
+    estate: str | None,
+) -> list[GoalCompliance]:
+    r = RUNS.c
     still_open = r.stopped_at.is_(None) | (r.stopped_at >= as_of)
     overdue = select(r.goal, func.count()).where(
         still_open, r.due_at >= period.start, r.due_at < period.end
     )
     counts: dict[str, dict[str, int]] = {}
-    for goal, outcome, n in connection.execute(
-        in_estate(ended, r.ticket_id, estate).group_by(r.goal, r.outcome)
-    ):
-        counts.setdefault(goal, {})[outcome] = n
+    for (_, goal, outcome), n in ended.items():
+        by_outcome = counts.setdefault(goal, {})
+        by_outcome[outcome] = by_outcome.get(outcome, 0) + n
     for goal, n in connection.execute(in_estate(overdue, r.ticket_id, estate).group_by(r.goal)):
         counts.setdefault(goal, {})["overdue"] = n
     lines = []
@@ -322,42 +340,51 @@ def _people(connection: Connection, period: Period, estate: str | None) -> list[
     ]
 
 
-def _days(
-    connection: Connection, month: Period, period: Period, zone: ZoneInfo, estate: str | None
-) -> list[DayVolume]:
-    """Each local day's volume and SLA outcomes, counted in two grouped queries.
-
-    Every day of the ``month`` is listed; what is counted is what happened in ``period``.
-    A repair completed twice in a day counts once that day, as in the daily report.
-    """
+def _days_of(month: Period, zone: ZoneInfo) -> list[date]:
+    """Every local day of the month."""
     days = []
     day = month.start.date()
     while at(day, time(0), zone) < month.end:
         days.append(day)
         day += timedelta(days=1)
-    starts = [at(day, time(0), zone) for day in days[1:]]
-    s, r = STEPS.c, RUNS.c
-    step_day = _bucket(s.at, starts)
+    return days
+
+
+def _day_starts(days: list[date], zone: ZoneInfo) -> list[datetime]:
+    """When each day after the first begins, at the estate (the day buckets' bounds)."""
+    return [at(day, time(0), zone) for day in days[1:]]
+
+
+def _volumes(
+    connection: Connection,
+    days: list[date],
+    ended: dict[tuple[int, str, str], int],
+    period: Period,
+    *,
+    zone: ZoneInfo,
+    estate: str | None,
+) -> list[DayVolume]:
+    """Each local day's volume (one grouped query) and SLA outcomes (from ``ended``).
+
+    Every day of the month is listed; what is counted is what happened in ``period``.
+    A repair completed twice in a day counts once that day, as in the daily report.
+    """
+    s = STEPS.c
+    step_day = _bucket(s.at, _day_starts(days, zone))
     steps = select(step_day, s.step, func.count(s.ticket_id.distinct())).where(
         s.step.in_(_VOLUME_STEPS), s.at >= period.start, s.at < period.end
     )
     if estate is not None:
         steps = steps.where(s.estate == estate)
-    run_day = _bucket(r.stopped_at, starts)
-    runs = select(run_day, r.outcome, func.count()).where(
-        r.stopped_at >= period.start, r.stopped_at < period.end,
-        r.outcome.in_([Outcome.MET.value, Outcome.MISSED.value]),
-    )  # fmt: skip
     counts: dict[tuple[int, str], int] = {}
     for index, name, n in connection.execute(steps.group_by(step_day, s.step)):
         counts[(index, name)] = n
-    for index, name, n in connection.execute(
-        in_estate(runs, r.ticket_id, estate).group_by(run_day, r.outcome)
-    ):
-        counts[(index, name)] = n
+    for (index, _, outcome), n in ended.items():
+        counts[(index, outcome)] = counts.get((index, outcome), 0) + n
     lines = []
     for index, day in enumerate(days):
-        met, missed = counts.get((index, "met"), 0), counts.get((index, "missed"), 0)
+        met = counts.get((index, Outcome.MET.value), 0)
+        missed = counts.get((index, Outcome.MISSED.value), 0)
         lines.append(
             DayVolume(
                 day=day, repairs_received=counts.get((index, "Logged"), 0),
