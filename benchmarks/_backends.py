@@ -9,6 +9,7 @@ other's events. The PostgreSQL schemas are created here and dropped on exit.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import shutil
@@ -245,3 +246,30 @@ def schema_url(base_url: str, schema: str) -> str:
     """The propdesk URL of one schema in the PostgreSQL database at ``base_url``."""
     separator = "&" if urlsplit(base_url).query else "?"
     return f"{base_url}{separator}schema={schema}"
+
+
+def source_fingerprint() -> str | None:
+    """A digest of the propdesk source under ``src/`` as it is now, committed or not.
+
+    Two equal digests mean the source did not change in between (a commit elsewhere in the
+    repository does not count); ``None`` when git cannot say.
+    """
+    root = Path(__file__).resolve().parent.parent
+    git = shutil.which("git")
+    if git is None:
+        return None
+    commands = (
+        ["rev-parse", "HEAD:src"],
+        ["diff", "HEAD", "--", "src"],
+        ["ls-files", "--others", "--exclude-standard", "--", "src"],
+    )
+    digest = hashlib.sha256()
+    try:
+        for command in commands:
+            done = subprocess.run(  # noqa: S603 - fixed, read-only git commands
+                [git, "-C", str(root), *command], capture_output=True, check=True
+            )
+            digest.update(done.stdout)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return digest.hexdigest()

@@ -61,6 +61,7 @@ from _backends import (
     positive,
     postgres_problem,
     safe_url,
+    source_fingerprint,
     source_revision,
 )
 from _copies import open_prefix
@@ -564,14 +565,19 @@ def report_lines(
     settings: Settings,
     corpus: Corpus,
     reports: list[BackendReport],
+    *,
     machine: list[str],
+    fingerprint: str | None,
 ) -> list[str]:
-    """The whole printed report; ``machine`` was described when the run began."""
+    """The whole printed report; ``machine`` and ``fingerprint`` were taken at the start."""
     postgres = args.postgres_url if "postgres" in args.backends else None
     lines = header_lines(args, settings, corpus, machine)
-    revision = source_revision()
-    if not any(line.endswith(revision) for line in machine if line.startswith("source")):
-        lines.append(f"note      : the source changed during the run; at its end: {revision}")
+    if fingerprint is not None and source_fingerprint() != fingerprint:
+        lines.append(
+            f"note      : src/ changed during the run (at its end: {source_revision()}); the"
+            " figures are for the source as this process imported it at the start, but each"
+            " memory run imported it afresh"
+        )
     lines += ["", "RUN (wall time; load)"]
     lines += [report.run or f"{report.name:<9} NOT RUN: {report.skipped}" for report in reports]
     lines += rebuild_lines(reports, settings)
@@ -588,11 +594,17 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_for(args)
     quiet_logging()
     machine = machine_lines(args.postgres_url if "postgres" in args.backends else None)
+    fingerprint = source_fingerprint()
     with tempfile.TemporaryDirectory(prefix="propdesk-bench-projections-") as directory:
         work = Path(directory)
         corpus = obtain_corpus(args, settings, work)
         reports = [measure_backend(name, args, settings, corpus, work) for name in args.backends]
-    print("\n".join(report_lines(args, settings, corpus, reports, machine)), flush=True)
+    print(
+        "\n".join(
+            report_lines(args, settings, corpus, reports, machine=machine, fingerprint=fingerprint)
+        ),
+        flush=True,
+    )
     return 0
 
 
