@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import delete, insert, select
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from sqlalchemy import ColumnElement, Connection, Dialect, MetaData, Table
 
@@ -65,43 +65,47 @@ class Probe:
 def effects(event: Ticket.Event) -> dict[str, Any]:
     """What ``event.apply`` assigns to a ticket, by attribute name (empty if it cannot say).
 
-    Several projections ask about the same event in one batch, so the answer for the most
-    recent events is kept (by identity: the very same event object). Treat it as read-only.
+    Remembered per event (see :func:`_remembered`). Treat the answer as read-only.
     """
-    cached = _EFFECTS.get(id(event))
-    if cached is not None and cached[0] is event:
-        return cached[1]
+    found: dict[str, Any] = _remembered(event, "effects", _probed)
+    return found
+
+
+def id_of(event: Ticket.Event) -> str:
+    """The id of the event's ticket, as the read models store it (text; remembered)."""
+    text: str = _remembered(event, "id", lambda e: str(e.originator_id))
+    return text
+
+
+def _probed(event: Ticket.Event) -> dict[str, Any]:
     probe = Probe()
     try:
         event.apply(probe)
     except (TypeError, KeyError, AttributeError):
-        found: dict[str, Any] = {}
-    else:
-        found = dict(vars(probe))
-    if len(_EFFECTS) >= _EFFECTS_KEPT:
-        _EFFECTS.clear()
-    _EFFECTS[id(event)] = (event, found)
+        return {}
+    return dict(vars(probe))
+
+
+def _remembered(event: Ticket.Event, what: str, work: Callable[[Ticket.Event], Any]) -> Any:  # noqa: ANN401 - whatever ``work`` gives
+    """``work(event)``, worked out once per event however many projections ask in a batch.
+
+    Kept by identity (the very same event object, held so its id cannot be reused), for the
+    most recent events only.
+    """
+    key = (id(event), what)
+    cached = _REMEMBERED.get(key)
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    found = work(event)
+    if len(_REMEMBERED) >= _REMEMBERED_KEPT:
+        _REMEMBERED.clear()
+    _REMEMBERED[key] = (event, found)
     return found
 
 
-_EFFECTS: dict[int, tuple[Ticket.Event, dict[str, Any]]] = {}
-_EFFECTS_KEPT = 20_000
-"""More than a batch's events, so every projection applying a batch finds them."""
-
-
-def id_of(event: Ticket.Event) -> str:
-    """The id of the event's ticket, as the read models store it (text; kept like effects)."""
-    cached = _IDS.get(id(event))
-    if cached is not None and cached[0] is event:
-        return cached[1]
-    text = str(event.originator_id)
-    if len(_IDS) >= _EFFECTS_KEPT:
-        _IDS.clear()
-    _IDS[id(event)] = (event, text)
-    return text
-
-
-_IDS: dict[int, tuple[Ticket.Event, str]] = {}
+_REMEMBERED: dict[tuple[int, str], tuple[Ticket.Event, Any]] = {}
+_REMEMBERED_KEPT = 40_000
+"""More than a batch's events (twice: ids and effects), so every projection finds them."""
 
 
 def ticket_kind(event: Ticket.Event) -> str:

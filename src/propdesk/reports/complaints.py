@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from propdesk.domain.complaint_lifecycle import CLOSED_STATES
 from propdesk.reports.periods import Period, ReportSchedule, at, day_period, local
-from propdesk.reports.reading import COMPLAINTS, STEPS
+from propdesk.reports.reading import COMPLAINTS, STEPS, chunks
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -160,9 +160,9 @@ def _states_at(
     """Each complaint's state and handler just before ``moment`` (the step row spanning it)."""
     s = STEPS.c
     found: dict[str, tuple[str, str | None]] = {}
-    for first in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         query = select(s.ticket_id, s.state, s.person).where(
-            s.ticket_id.in_(ids[first : first + 500]), s.at < moment, s.until >= moment
+            s.ticket_id.in_(chunk), s.at < moment, s.until >= moment
         )
         found.update((row.ticket_id, (row.state, row.person)) for row in connection.execute(query))
     return found
@@ -172,9 +172,9 @@ def _classified_before(connection: Connection, ids: list[str], moment: datetime)
     """The complaints among ``ids`` classified before ``moment``."""
     s = STEPS.c
     found: set[str] = set()
-    for first in range(0, len(ids), 500):
+    for chunk in chunks(ids):
         query = select(s.ticket_id).where(
-            s.ticket_id.in_(ids[first : first + 500]),
+            s.ticket_id.in_(chunk),
             s.step == "ComplaintClassified",
             s.at < moment,
         )

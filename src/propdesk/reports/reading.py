@@ -22,7 +22,7 @@ from propdesk.projections.registers import ComplaintRegister, RepairRegister, re
 from propdesk.projections.steps import steps_table
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Collection, Iterator
     from datetime import datetime
 
     from sqlalchemy import Connection, Select
@@ -92,12 +92,17 @@ def states_at(
 def register_rows(connection: Connection, register: Table, ids: Collection[str]) -> dict[str, Row]:
     """These tickets' register rows, by ticket id (in chunks the drivers accept)."""
     found: dict[str, Row] = {}
-    ordered = sorted(ids)
-    for first in range(0, len(ordered), 500):
-        chunk = ordered[first : first + 500]
+    for chunk in chunks(ids):
         query = select(register).where(register.c.ticket_id.in_(chunk))
         found.update((row["ticket_id"], row) for row in _rows(connection, query))
     return found
+
+
+def chunks(ids: Collection[str], size: int = 500) -> Iterator[list[str]]:
+    """``ids`` in sorted lists of at most ``size``: ``IN (...)`` lists the drivers accept."""
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), size):
+        yield ordered[first : first + size]
 
 
 def in_estate(query: Select[Any], ticket_id: Any, estate: str | None) -> Select[Any]:  # noqa: ANN401 - a column
