@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from projection_worker import Pacing, SlowBoard, SlowTally, SlowTimers, Tally
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy import select as select_rows
 
 import propdesk as p
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from uuid import UUID
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Engine, Table
 
     from propdesk.projections.base import Projection
 
@@ -322,6 +322,35 @@ def test_a_rebuild_equals_the_step_by_step_tables_and_replaces_the_old_generatio
         assert "board_g3" in names
         assert "board_g2" not in names
         _assert_tallies_count_every_event_once(projector, desk)
+
+
+class NotedTally(Tally):
+    """The tally as a later version of it might define it: with one column more."""
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        tables = super().define(metadata, generation)
+        tables["tally"].append_column(Column("note", String(20)))
+        return tables
+
+
+def test_tables_of_an_older_shape_are_rebuilt_by_the_next_catch_up(
+    demo_desk: tuple[p.Desk, ManualClock], backend_url: str
+):
+    desk, _ = demo_desk
+    with Projector(backend_url, [Tally()]) as projector:
+        projector.catch_up()
+    with Projector(backend_url, [NotedTally()]) as projector:
+        assert projector.status()[0].generation == 1  # opening alone changes nothing
+        projector.catch_up()
+        (status,) = projector.status()
+        assert (status.generation, status.lag) == (2, 0)
+        columns = {column["name"] for column in inspect(projector.engine).get_columns("tally_g2")}
+        assert columns == {"ticket_id", "events", "last_version", "note"}
+        assert "tally_g1" not in inspect(projector.engine).get_table_names()
+        _assert_tallies_count_every_event_once(projector, desk)
+    with Projector(backend_url, [NotedTally()]) as projector:
+        projector.catch_up()
+        assert projector.status()[0].generation == 2  # the same shape: no second rebuild
 
 
 def test_a_rebuild_while_another_desk_keeps_writing_misses_nothing(

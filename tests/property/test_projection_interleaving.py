@@ -42,6 +42,8 @@ KEYS = {
 }  # fmt: skip
 """Every default read model, in ``status()`` order, and the columns that order its rows."""
 NAMES = tuple(KEYS)
+NOTES = {"goal_run_estates": "ticket_id", "callback_estates": "ticket_id"}
+"""The projections' other tables (each ticket's estate), compared too."""
 POSTGRES_EXAMPLES = 15
 """PostgreSQL examples are slower (a schema each); fewer of them still mix every action."""
 
@@ -202,9 +204,9 @@ def _tables(projector: Projector) -> dict[str, list[tuple[Any, ...]]]:
         return {
             name: [
                 tuple(row)
-                for row in connection.execute(text(f"SELECT * FROM {name} ORDER BY {KEYS[name]}"))  # noqa: S608 - our own names
+                for row in connection.execute(text(f"SELECT * FROM {name} ORDER BY {order}"))  # noqa: S608 - our own names
             ]
-            for name in NAMES
+            for name, order in (KEYS | NOTES).items()
         }
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Column, String, Table, delete, insert, select
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 
-    from sqlalchemy import ColumnElement, Connection, Dialect, MetaData, Table
+    from sqlalchemy import ColumnElement, Connection, Dialect, MetaData
 
     from propdesk.domain.ticket import Ticket
 
@@ -106,6 +106,47 @@ def _remembered(event: Ticket.Event, what: str, work: Callable[[Ticket.Event], A
 _REMEMBERED: dict[tuple[int, str], tuple[Ticket.Event, Any]] = {}
 _REMEMBERED_KEPT = 40_000
 """More than a batch's events (twice: ids and effects), so every projection finds them."""
+
+
+CREATED = frozenset({"Logged", "ComplaintReceived"})
+"""The steps that open a ticket (a repair's, a complaint's): they name its estate."""
+
+
+def estates_table(metadata: MetaData, plain: str, generation: int) -> Table:
+    """A projection's own note of each ticket's estate, for rows made by events without it.
+
+    Each projection that needs it keeps its own, so that it can be rebuilt alone.
+    """
+    return Table(
+        f"{plain}_g{generation}", metadata,
+        Column("ticket_id", String(36), primary_key=True),
+        Column("estate", String(64), nullable=False),
+    )  # fmt: skip
+
+
+def estates_of(
+    connection: Connection, table: Table, events: Sequence[Ticket.Event], ids: Iterable[str]
+) -> dict[str, str]:
+    """The estate of each of ``ids``; notes in ``table`` the tickets this batch opens.
+
+    An opened ticket's estate comes from its event; the others' are read from ``table``.
+    """
+    opened = {id_of(event): effects(event)["estate"]
+              for event in events if type(event).__name__ in CREATED}  # fmt: skip
+    insert_rows(connection, table, ({"ticket_id": ticket, "estate": estate}
+                                    for ticket, estate in opened.items()))  # fmt: skip
+    known = dict(opened)
+    for chunk in chunks(set(ids) - known.keys()):
+        query = select(table.c.ticket_id, table.c.estate).where(table.c.ticket_id.in_(chunk))
+        known.update((str(ticket), str(estate)) for ticket, estate in connection.execute(query))
+    return known
+
+
+def chunks(ids: Collection[str], size: int = 500) -> Iterator[list[str]]:
+    """``ids`` in sorted lists of at most ``size``: ``IN (...)`` lists the drivers accept."""
+    ordered = sorted(ids)
+    for first in range(0, len(ordered), size):
+        yield ordered[first : first + size]
 
 
 def ticket_kind(event: Ticket.Event) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
+    CREATED,
     Projection,
     effects,
     id_of,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from propdesk.domain.ticket import Ticket
 
 BOARD = "board"
-_CREATED = frozenset({"Logged", "ComplaintReceived"})
 _ASSIGNEE_FIELDS = ("acceptor", "handler")
 _OPENING = frozenset({"GoalStarted", "GoalResumed"})
 _CLOSING = frozenset({"GoalStopped", "GoalCancelled"})
@@ -81,7 +81,7 @@ def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
     """Changes one ticket's row (in memory) for one event."""
     name = type(event).__name__
     ticket_id = id_of(event)
-    if name in _CREATED:
+    if name in CREATED:
         found = effects(event)
         rows[ticket_id] = {
             "ticket_id": ticket_id, "kind": ticket_kind(event),

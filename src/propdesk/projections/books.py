@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, Numeric, String, Table, Text
 
-from propdesk.projections.base import Projection, effects, id_of, replace_rows, rows_of
+from propdesk.projections.base import (
+    Projection,
+    effects,
+    estates_of,
+    estates_table,
+    id_of,
+    replace_rows,
+    rows_of,
+)
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
     from propdesk.domain.ticket import Ticket
 
 CALLBACKS = "callback_register"
+CALLBACK_ESTATES = "callback_estates"
 FEES = "fee_register"
 
 Row = dict[str, Any]
@@ -38,6 +47,8 @@ class Book(Projection):
 
     table_name: ClassVar[str]
     handlers: ClassVar[dict[str, Callable[[dict[Any, Row], Ticket.Event], None]]]
+    estates_name: ClassVar[str | None] = None
+    """The book's note of each ticket's estate, if its rows carry one (new rows take it)."""
 
     def apply(
         self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
@@ -46,11 +57,17 @@ class Book(Projection):
         table = tables[self.table_name]
         mine = [event for event in events if type(event).__qualname__ in self.handlers]
         ids = sorted({id_of(event) for event in mine})
+        estates = {}
+        if self.estates_name is not None:
+            estates = estates_of(connection, tables[self.estates_name], events, ids)
         if not ids:
             return
         rows = {_key(table, row): row for row in rows_of(connection, table, ids)}
         for event in mine:
             self.handlers[type(event).__qualname__](rows, event)
+        if estates:
+            for row in rows.values():
+                row.setdefault("estate", estates[row["ticket_id"]])
         replace_rows(connection, table, ids, rows.values())
 
 
@@ -94,14 +111,19 @@ class CallbackRegister(Book):
         "Repair.CallbackOpened": _callback_opened,
         "Repair.CalledBack": _called_back,
     }
+    estates_name = CALLBACK_ESTATES
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
-        """One table, keyed by ticket and callback number; indexed by opening and call."""
+        """The book, and each ticket's estate (which a callback row takes when it opens).
+
+        The book is keyed by ticket and callback number, and indexed by opening and call.
+        """
         suffix = f"{CALLBACKS}_g{generation}"
         table = Table(suffix, metadata, *callback_columns())
         Index(f"ix_{suffix}_opened", table.c.opened_at)
         Index(f"ix_{suffix}_called", table.c.called_at)
-        return {CALLBACKS: table}
+        estates = estates_table(metadata, CALLBACK_ESTATES, generation)
+        return {CALLBACKS: table, CALLBACK_ESTATES: estates}
 
 
 def callback_columns() -> list[Column[Any]]:
@@ -109,6 +131,7 @@ def callback_columns() -> list[Column[Any]]:
     return [
         Column("ticket_id", String(36), primary_key=True),
         Column("number", Integer, primary_key=True),
+        Column("estate", String(64), nullable=False),
         Column("opened_at", Instant, nullable=False),
         Column("due_at", Instant, nullable=False),
         Column("category", String(64), nullable=False),

@@ -35,10 +35,10 @@ class Instant(TypeDecorator[datetime]):
         if not isinstance(value, datetime) or value.tzinfo is None:
             msg = f"an aware datetime is required, not {value!r}"
             raise ValueError(msg)
-        utc = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return utc.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return utc
+        if dialect.name != "sqlite":
+            return value.astimezone(UTC)
+        utc: datetime = value if value.tzinfo is UTC else value.astimezone(UTC)
+        return utc.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ANN401 - SQLAlchemy's signature
         """Aware UTC back, whatever the database returns."""

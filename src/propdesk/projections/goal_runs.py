@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete
 
 from propdesk.domain.goal_runs import GoalRun, Outcome, advanced_run, started_run
-from propdesk.projections.base import Projection, id_of, insert_rows, rows_where, ticket_kind
+from propdesk.projections.base import (
+    Projection,
+    estates_of,
+    estates_table,
+    id_of,
+    insert_rows,
+    rows_where,
+    ticket_kind,
+)
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -23,6 +31,7 @@ if TYPE_CHECKING:
     from propdesk.domain.ticket import Ticket
 
 RUNS = "goal_runs"
+RUN_ESTATES = "goal_run_estates"
 _RUN_EVENTS = frozenset({"GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped",
                          "GoalCancelled"})  # fmt: skip
 
@@ -35,13 +44,18 @@ class GoalRuns(Projection):
     name = "goal_runs"
 
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
-        """One table, keyed by ticket, goal and run; indexed by when runs ended and are due."""
+        """The runs, and each ticket's estate (which a run takes when it starts).
+
+        The runs are keyed by ticket, goal and run, and indexed by when they ended and are due.
+        """
         suffix = f"{RUNS}_g{generation}"
         table = Table(suffix, metadata, *_columns())
-        # the monthly counts group runs that ended in a period by goal and outcome: covered
-        Index(f"ix_{suffix}_stopped", table.c.stopped_at, table.c.outcome, table.c.goal)
+        # the monthly counts group runs that ended in a period by goal and outcome: covered,
+        # for the whole desk and for one estate
+        Index(f"ix_{suffix}_stopped", table.c.stopped_at, table.c.outcome, table.c.goal,
+              table.c.estate)  # fmt: skip
         Index(f"ix_{suffix}_outcome_due", table.c.outcome, table.c.due_at)
-        return {RUNS: table}
+        return {RUNS: table, RUN_ESTATES: estates_table(metadata, RUN_ESTATES, generation)}
 
     def apply(
         self, connection: Connection, tables: dict[str, Table], events: Sequence[Ticket.Event]
@@ -50,6 +64,7 @@ class GoalRuns(Projection):
         table = tables[RUNS]
         run_events = [event for event in events if type(event).__name__ in _RUN_EVENTS]
         ids = sorted({id_of(event) for event in run_events})
+        estates = estates_of(connection, tables[RUN_ESTATES], events, ids)
         if not ids:
             return
         open_of = table.c.ticket_id.in_(ids) & (table.c.outcome == Outcome.OPEN.value)
@@ -61,14 +76,15 @@ class GoalRuns(Projection):
             if name == "GoalStarted":
                 run = started_run(fields)
                 key = (*ticket_goal, run.run)
-                rows[key] = _row(key, ticket_kind(event), run)
+                rows[key] = _row(key, ticket_kind(event), estates[key[0]], run)
                 open_runs[ticket_goal] = key
                 continue
             open_key = open_runs.get(ticket_goal)
             if open_key is None:
                 continue  # a goal event for a run already ended (a repeat, a no-op)
             run = advanced_run(_run(rows[open_key]), name, fields, event.timestamp)
-            rows[open_key] = _row(open_key, rows[open_key]["kind"], run)
+            opened = rows[open_key]
+            rows[open_key] = _row(open_key, opened["kind"], opened["estate"], run)
             if run.outcome is not Outcome.OPEN:
                 del open_runs[ticket_goal]
         # Ended runs never change again: only the open ones are read, replaced and written.
@@ -80,9 +96,9 @@ def _key(row: Row) -> tuple[str, str, int]:
     return (row["ticket_id"], row["goal"], row["run"])
 
 
-def _row(key: tuple[str, str, int], kind: str, run: GoalRun) -> Row:
+def _row(key: tuple[str, str, int], kind: str, estate: str, run: GoalRun) -> Row:
     return {
-        "ticket_id": key[0], "goal": key[1], "run": key[2], "kind": kind,
+        "ticket_id": key[0], "goal": key[1], "run": key[2], "kind": kind, "estate": estate,
         "started_at": run.started_at, "due_at": run.due_at, "paused_at": run.paused_at,
         "stopped_at": run.stopped_at, "outcome": run.outcome.value,
     }  # fmt: skip
@@ -106,6 +122,7 @@ def _columns() -> list[Column[Any]]:
         Column("goal", String(64), primary_key=True),
         Column("run", Integer, primary_key=True),
         Column("kind", String(16), nullable=False),
+        Column("estate", String(64), nullable=False),
         Column("started_at", Instant, nullable=False),
         Column("due_at", Instant, nullable=False),
         Column("paused_at", Instant),

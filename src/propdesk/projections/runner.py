@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     insert,
+    inspect,
     select,
     text,
     update,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from sqlalchemy import Connection
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Engine, Inspector
 
     from propdesk.projections.base import Projection
 
@@ -152,6 +153,8 @@ class Projector:
         self._rebuild_batch = rebuild_batch_size
         self._clock: Clock = clock or SystemClock()
         self._last_hold = 0.0
+        self._released_at = 0.0
+        self._outdated: set[str] = set()
         self._set_up()
 
     @property
@@ -174,6 +177,9 @@ class Projector:
         of it to that process.
         """
         active = sorted(self._chosen(names))
+        outdated = sorted(self._outdated & set(active))
+        if outdated:  # tables of an older shape: built anew first, then caught up as usual
+            self.rebuild(*outdated)
         applied = dict.fromkeys(active, 0)
         while active:
             with self.engine.connect() as connection:
@@ -181,6 +187,7 @@ class Projector:
                              for name in active}  # fmt: skip
             lowest = min(positions.values())
             group = [name for name in active if positions[name] == lowest]
+            self._let_writers_in()
             try:
                 count = self._timed_batch(group, lowest)
             except _Overtaken as overtaken:
@@ -191,19 +198,24 @@ class Projector:
                 continue
             for name in group:
                 applied[name] += count
-            self._let_writers_in()
         return {name: applied[name] for name in self._chosen(names)}
 
     def _let_writers_in(self) -> None:
         """On SQLite, leaves the one write lock free a moment between batches.
 
-        A desk waiting for the lock retries with growing sleeps; back-to-back batches could
-        keep it out until it gives up. The pause is as long as the last batch held the lock,
-        up to :data:`_MAX_PAUSE`: short batches leave the lock free half the time, long ones
-        (a rebuild's) long enough for every waiting desk to take it once.
+        Called just before a batch takes the lock. A desk waiting for the lock retries with
+        growing sleeps; back-to-back batches could keep it out until it gives up. The lock
+        stays free for as long as the last batch held it, up to :data:`_MAX_PAUSE`: short
+        batches leave it free half the time, long ones (a rebuild's) long enough for every
+        waiting desk to take it once. Time spent since the last batch let go (reading and
+        decoding the next one) counts, so only the rest of the pause is slept.
         """
-        if self._writer.dialect.name == "sqlite":
-            time.sleep(min(self._last_hold, _MAX_PAUSE))
+        if self._writer.dialect.name != "sqlite":
+            return
+        free_for = time.perf_counter() - self._released_at
+        pause = min(self._last_hold, _MAX_PAUSE) - free_for
+        if pause > 0:
+            time.sleep(pause)
 
     def step(self, name: str) -> int:
         """Applies one batch to one projection; returns how many notifications it applied."""
@@ -220,7 +232,8 @@ class Projector:
         try:
             return self._apply_batch(names, position)
         finally:
-            self._last_hold = time.perf_counter() - started
+            self._released_at = time.perf_counter()
+            self._last_hold = self._released_at - started
 
     def _apply_batch(self, names: Sequence[str], position: int) -> int:
         """Applies the batch after ``position`` to these projections, all at ``position``.
@@ -264,9 +277,20 @@ class Projector:
         notifications: Sequence[object],
     ) -> None:
         """Decodes a batch once and applies it to each projection's tables, in order."""
+        self._apply_events(connection, targets, self._decoded(notifications))
+
+    def _decoded(self, notifications: Sequence[object]) -> list[Ticket.Event]:
+        """The tickets' events among these notifications, decoded."""
         mapper = self._store.mapper
         events = [mapper.to_domain_event(n) for n in notifications]  # type: ignore[arg-type]  # StoredEvents
-        tickets = [event for event in events if isinstance(event, Ticket.Event)]
+        return [event for event in events if isinstance(event, Ticket.Event)]
+
+    @staticmethod
+    def _apply_events(
+        connection: Connection,
+        targets: Sequence[tuple[Projection, dict[str, Table]]],
+        tickets: Sequence[Ticket.Event],
+    ) -> None:
         if tickets:
             for projection, tables in targets:
                 projection.apply(connection, tables, tickets)
@@ -310,6 +334,7 @@ class Projector:
             for projection in chosen:
                 for table in projection.define(MetaData(), live[projection.name]).values():
                     table.drop(connection, checkfirst=True)
+        self._outdated -= {p.name for p in chosen}
         self._analyse(table for _, tables in targets for table in tables.values())
         _log.info("projections rebuilt", projections=[p.name for p in chosen], position=position)
         return position
@@ -346,12 +371,14 @@ class Projector:
             )
             if not batch:
                 break
-            if connection is None:
+            if connection is None:  # decoded before the lock is taken: it is free meanwhile
+                tickets = self._decoded(batch)
+                self._let_writers_in()
                 started = time.perf_counter()
                 with self._writer.begin() as own:
-                    self._apply_to(own, targets, batch)
-                self._last_hold = time.perf_counter() - started
-                self._let_writers_in()
+                    self._apply_events(own, targets, tickets)
+                self._released_at = time.perf_counter()
+                self._last_hold = self._released_at - started
             else:
                 self._apply_to(connection, targets, batch)
             position = batch[-1].id
@@ -385,12 +412,22 @@ class Projector:
     # ------------------------------------------------------------------ set-up
 
     def _set_up(self) -> None:
-        """Creates the tracking table, and the first generation of any new projection."""
+        """Creates the tracking table, and the first generation of any new projection.
+
+        Notes the projections whose live tables have another shape than this version of
+        propdesk defines (columns added or dropped since they were built): the next catch-up
+        rebuilds them.
+        """
         with self._writer.begin() as connection:
             TRACKING.create(connection, checkfirst=True)
-            known = set(connection.execute(select(TRACKING.c.name)).scalars())
+            known = dict(connection.execute(select(TRACKING.c.name, TRACKING.c.generation)).all())
+            inspector = inspect(connection)
             for name, projection in self._projections.items():
                 if name in known:
+                    if _shape_differs(inspector, projection.define(MetaData(), known[name])):
+                        _log.warning("projection tables have an older shape; the next catch-up"
+                                     " rebuilds them", projection=name)  # fmt: skip
+                        self._outdated.add(name)
                     continue
                 tables = projection.define(MetaData(), 1)
                 for table in tables.values():
@@ -431,6 +468,17 @@ class Projector:
         if names is None:
             return list(self._projections)
         return [self._projection(name).name for name in names]
+
+
+def _shape_differs(inspector: Inspector, tables: dict[str, Table]) -> bool:
+    """Whether the database's tables lack one of these or differ from them in columns."""
+    for table in tables.values():
+        if not inspector.has_table(table.name):
+            return True
+        found = {column["name"] for column in inspector.get_columns(table.name)}
+        if found != set(table.columns.keys()):
+            return True
+    return False
 
 
 class _Overtaken(Exception):

@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
+    CREATED,
     Projection,
     effects,
     id_of,
@@ -53,7 +54,6 @@ OPEN_END = datetime(9999, 12, 31, tzinfo=UTC)
 A far-future time rather than NULL keeps "in this state just before T" a plain range
 (``at < T <= until``) that an index on ``(state, until, at)`` answers."""
 
-_CREATED = frozenset({"Logged", "ComplaintReceived"})
 _ASSIGNEE_FIELDS = ("acceptor", "handler")
 _REASON_FIELDS = ("reason", "finding", "problem", "remarks", "complaint", "outcome", "result")
 """Where a step says why: the first of these fields the event has becomes the row's reason."""
@@ -105,7 +105,7 @@ def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
     """The row for one step: what the event set, and what it kept from the step before."""
     name = type(event).__name__
     found = effects(event)
-    if name in _CREATED:
+    if name in CREATED:
         carried: Row = {"kind": ticket_kind(event), "estate": found["estate"],
                         "person": None, "level": 0}  # fmt: skip
     elif previous is None:

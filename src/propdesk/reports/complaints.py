@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from propdesk.domain.complaint_lifecycle import CLOSED_STATES
+from propdesk.projections.base import chunks
 from propdesk.reports.periods import Period, ReportSchedule, at, day_period, local
-from propdesk.reports.reading import COMPLAINTS, STEPS, chunks
+from propdesk.reports.reading import COMPLAINTS, STEPS
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

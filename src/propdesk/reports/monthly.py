@@ -38,7 +38,6 @@ from propdesk.reports.reading import (
     COMPLAINTS,
     RUNS,
     STEPS,
-    in_estate,
     step_count,
 )
 
@@ -232,8 +231,10 @@ def _callback_counts(
     made = select(func.count(), _sum(c.satisfied.is_(True))).where(
         c.called_at >= period.start, c.called_at < period.end
     )
-    first = connection.execute(in_estate(opened, c.ticket_id, estate)).one()
-    second = connection.execute(in_estate(made, c.ticket_id, estate)).one()
+    if estate is not None:
+        opened, made = opened.where(c.estate == estate), made.where(c.estate == estate)
+    first = connection.execute(opened).one()
+    second = connection.execute(made).one()
     return {
         "opened": first[0], "called": int(first[1] or 0), "within_window": int(first[2] or 0),
         "made": second[0], "satisfied": int(second[1] or 0),
@@ -279,7 +280,9 @@ def _ended_runs(
     query = select(day, r.goal, r.outcome, func.count()).where(
         r.stopped_at >= period.start, r.stopped_at < period.end
     )
-    grouped = in_estate(query, r.ticket_id, estate).group_by(day, r.goal, r.outcome)
+    if estate is not None:
+        query = query.where(r.estate == estate)
+    grouped = query.group_by(day, r.goal, r.outcome)
     return {(index, goal, outcome): n for index, goal, outcome, n in connection.execute(grouped)}
 
 
@@ -299,7 +302,9 @@ def _sla_by_goal(
     for (_, goal, outcome), n in ended.items():
         by_outcome = counts.setdefault(goal, {})
         by_outcome[outcome] = by_outcome.get(outcome, 0) + n
-    for goal, n in connection.execute(in_estate(overdue, r.ticket_id, estate).group_by(r.goal)):
+    if estate is not None:
+        overdue = overdue.where(r.estate == estate)
+    for goal, n in connection.execute(overdue.group_by(r.goal)):
         counts.setdefault(goal, {})["overdue"] = n
     lines = []
     for goal in sorted(counts):

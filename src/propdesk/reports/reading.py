@@ -5,8 +5,8 @@
   a row holds its state from ``at`` until ``until``);
 - the register rows those tickets have.
 
-An estate filter joins the board, which holds every ticket's estate, for the read models
-that do not keep it themselves.
+Every read model a report reads keeps each row's estate, so an estate filter is a condition on
+the table itself, never a join.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, Table, func, select
 
-from propdesk.projections.board import board_table
+from propdesk.projections.base import chunks
 from propdesk.projections.books import CALLBACKS, FEES, callback_columns, fee_columns
 from propdesk.projections.goal_runs import runs_table
 from propdesk.projections.registers import ComplaintRegister, RepairRegister, register_table
 from propdesk.projections.steps import steps_table
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator
+    from collections.abc import Collection
     from datetime import datetime
 
     from sqlalchemy import Connection, Select
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 STEPS = steps_table()
 RUNS = runs_table()
-BOARD = board_table()
 REPAIRS = register_table(RepairRegister)
 COMPLAINTS = register_table(ComplaintRegister)
 CALLBACK_BOOK = Table(CALLBACKS, MetaData(), *callback_columns())
@@ -96,20 +95,6 @@ def register_rows(connection: Connection, register: Table, ids: Collection[str])
         query = select(register).where(register.c.ticket_id.in_(chunk))
         found.update((row["ticket_id"], row) for row in _rows(connection, query))
     return found
-
-
-def chunks(ids: Collection[str], size: int = 500) -> Iterator[list[str]]:
-    """``ids`` in sorted lists of at most ``size``: ``IN (...)`` lists the drivers accept."""
-    ordered = sorted(ids)
-    for first in range(0, len(ordered), size):
-        yield ordered[first : first + size]
-
-
-def in_estate(query: Select[Any], ticket_id: Any, estate: str | None) -> Select[Any]:  # noqa: ANN401 - a column
-    """``query`` kept to one estate's tickets, by joining the board on ``ticket_id``."""
-    if estate is None:
-        return query
-    return query.join(BOARD, BOARD.c.ticket_id == ticket_id).where(BOARD.c.estate == estate)
 
 
 def _rows(connection: Connection, query: Select[Any]) -> list[Row]:

@@ -22,7 +22,7 @@ from propdesk.reports.completion import (
     totals,
 )
 from propdesk.reports.periods import Period, ReportSchedule, at, week_start
-from propdesk.reports.reading import CALLBACK_BOOK, in_estate, step_count
+from propdesk.reports.reading import CALLBACK_BOOK, step_count
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -120,7 +120,9 @@ def callbacks_made(
     """The callbacks made in ``period``, in time order."""
     c = CALLBACK_BOOK.c
     query = select(CALLBACK_BOOK).where(c.called_at >= period.start, c.called_at < period.end)
-    query = in_estate(query, c.ticket_id, estate).order_by(c.called_at, c.ticket_id)
+    if estate is not None:
+        query = query.where(c.estate == estate)
+    query = query.order_by(c.called_at, c.ticket_id)
     return [
         Opinion.model_validate({**row._mapping, "called_at": row.called_at.astimezone(zone)})  # noqa: SLF001 - SQLAlchemy's public row mapping
         for row in connection.execute(query)
