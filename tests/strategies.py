@@ -164,6 +164,13 @@ def _promised() -> SearchStrategy[datetime | None]:
     return st.none() | moments()
 
 
+def _goal_names() -> SearchStrategy[str]:
+    """Goal names the SLA worker's commands act on: the seeds' own, and unknown ones."""
+    return st.sampled_from(
+        ["arrive_asap", "arrive_before_appointment", "redispatch_before_visit", "no_such_goal"]
+    )
+
+
 def _callback_fields() -> SearchStrategy[dict[str, Any]]:
     """A callback's result; an unsatisfied one always says what is wrong."""
     return st.fixed_dictionaries(
@@ -190,6 +197,12 @@ FIELDS: dict[type[c.Command], dict[str, SearchStrategy[Any]]] = {
     },
     c.Refuse: {"reason": texts()},
     c.Escalate: {"promised_arrival": _promised(), "channel": st.sampled_from(ContactChannel)},
+    c.EscalateOverdueDispatch: {
+        "goal": _goal_names(),
+        "due_at": moments(),
+        "promised_arrival": _promised(),
+        "channel": st.sampled_from(ContactChannel),
+    },
     c.ConfirmNoStaff: {"finding": texts()},
     c.RecordOwnerComplaint: {"complaint": texts(), "sent_staff": actors()},
     c.Reschedule: {
@@ -197,6 +210,7 @@ FIELDS: dict[type[c.Command], dict[str, SearchStrategy[Any]]] = {
         "owner_agreed": st.just(True),
         "appointment_with": st.none() | actors(),
     },
+    c.RedispatchForVisit: {"goal": _goal_names(), "due_at": moments()},
     c.ReportArrival: {"channel": st.sampled_from(ContactChannel)},
     c.CheckArrival: {
         "reporter_says_on_time": st.booleans(),
@@ -226,6 +240,7 @@ FIELDS: dict[type[c.Command], dict[str, SearchStrategy[Any]]] = {
         "result_notified_to": st.lists(texts(8), min_size=1, max_size=3).map(tuple),
     },
     c.RecordLeakTest: {"result": texts()},
+    c.RaiseCallback: {"due_at": moments()},
     c.RecordCallback: {},  # drawn whole by _callback_fields, so that its fields agree
     c.HandOverFee: {"amount": money()},
     c.SettleFee: {"amount": money(), "receipt_no": texts(12)},
@@ -363,7 +378,7 @@ EVENT_TRIGGERS: dict[str, str] = {
     "QuoteDeclined": "decline_quote",
     "Dispatched": "dispatch",
     "Refused": "refuse",
-    "Escalated": "escalate",
+    "Escalated": "escalate",  # or escalate_overdue_dispatch: see trigger_of
     "NoStaffConfirmed": "confirm_no_staff",
     "OwnerComplained": "record_owner_complaint",
     "Rescheduled": "reschedule",
@@ -379,6 +394,7 @@ EVENT_TRIGGERS: dict[str, str] = {
     "Submitted": "submit",
     "Verified": "verify",
     "CallbackOpened": "open_callback",
+    "CallbackRaised": "raise_callback",
     "CalledBack": "callback_satisfied",  # or callback_unsatisfied: see trigger_of
     "FeeHandedOver": "hand_over_fee",
     "FeeSettled": "settle_fee",
@@ -391,6 +407,8 @@ def trigger_of(entry: HistoryEntry) -> str:
     """The lifecycle trigger a stored event records."""
     if entry.event == "CalledBack" and not entry.payload["satisfied"]:
         return "callback_unsatisfied"
+    if entry.event == "Escalated" and entry.payload["cause"] == "overdue":
+        return "escalate_overdue_dispatch"
     return EVENT_TRIGGERS[entry.event]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -49,7 +49,6 @@ from propdesk.testing import ManualClock, in_memory_desk, new_repair
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from propdesk.application.views import CommandResult
 
@@ -90,6 +89,7 @@ CUSTOMER_SERVICE = _ids(Role.CUSTOMER_SERVICE)
 DESK = _ids(Role.NOTIFIER, Role.CUSTOMER_SERVICE)
 FINANCE = _ids(Role.FINANCE)
 PROJECT_MANAGERS = _ids(Role.PROJECT_MANAGER)
+SLA_MONITORS = _ids(Role.SLA_MONITOR)
 
 # ---------------------------------------------------------------- good next steps
 
@@ -143,6 +143,47 @@ def _reschedule(move: Move) -> c.Reschedule:
     )
 
 
+def _deadline(move: Move, *goal_names: str) -> tuple[str, datetime]:
+    """The first of these goals running on the ticket, with its due time.
+
+    Without one, the first name and now: the worker's command is then a no-op.
+    """
+    for name in goal_names:
+        record = move.ticket.goals.get(name)
+        if record is not None and record["status"] == "running":
+            due = record["due_at"]
+            assert isinstance(due, datetime)
+            return name, due
+    return goal_names[0], move.now
+
+
+def _escalate_overdue(move: Move) -> c.EscalateOverdueDispatch:
+    """What the SLA worker sends at an arrival goal's deadline (it acts at, or after, it)."""
+    goal, due = _deadline(move, "arrive_asap", "arrive_before_appointment")
+    return c.EscalateOverdueDispatch(
+        ticket_id=move.id, actor=move.pick(SLA_MONITORS + NOTIFIERS), goal=goal, due_at=due,
+        at=max(move.now, due),
+    )  # fmt: skip
+
+
+def _redispatch(move: Move) -> c.RedispatchForVisit:
+    """What the SLA worker sends 30 minutes before a rescheduled visit (T14)."""
+    goal, due = _deadline(move, "redispatch_before_visit")
+    return c.RedispatchForVisit(
+        ticket_id=move.id, actor=move.pick(SLA_MONITORS + NOTIFIERS + SUPERVISORS), goal=goal,
+        due_at=due, at=max(move.now, due),
+    )  # fmt: skip
+
+
+def _raise_callback(move: Move) -> c.RaiseCallback:
+    """What the SLA worker sends as a callback window opens."""
+    return c.RaiseCallback(
+        ticket_id=move.id,
+        actor=move.pick(SLA_MONITORS + CUSTOMER_SERVICE),
+        due_at=move.ticket.callback_due_at or move.now,
+    )
+
+
 GOOD: dict[str, Callable[[Move], c.Command]] = {
     "start_cost_review": lambda m: c.StartCostReview(ticket_id=m.id, actor=m.pick(SUPERVISORS)),
     "quote": lambda m: c.Quote(
@@ -166,11 +207,13 @@ GOOD: dict[str, Callable[[Move], c.Command]] = {
     ),
     "refuse": lambda m: c.Refuse(ticket_id=m.id, actor=m.acceptor, reason="走不开"),
     "escalate": lambda m: c.Escalate(ticket_id=m.id, actor=m.pick(NOTIFIERS)),
+    "escalate_overdue_dispatch": _escalate_overdue,
     "confirm_no_staff": lambda m: c.ConfirmNoStaff(ticket_id=m.id, actor=m.acceptor),
     "record_owner_complaint": lambda m: c.RecordOwnerComplaint(
         ticket_id=m.id, actor=m.pick(NOTIFIERS), complaint="等太久", sent_staff="cs-he"
     ),
     "reschedule": _reschedule,
+    "redispatch_for_visit": _redispatch,
     "report_arrival": lambda m: c.ReportArrival(ticket_id=m.id, actor=m.acceptor),
     "check_arrival": lambda m: c.CheckArrival(
         ticket_id=m.id, actor=m.pick(NOTIFIERS), reporter_says_on_time=m.coin(0.8)
@@ -218,6 +261,7 @@ GOOD: dict[str, Callable[[Move], c.Command]] = {
     "record_leak_test": lambda m: c.RecordLeakTest(
         ticket_id=m.id, actor=m.pick(SUPERVISORS + TECHNICIANS)
     ),
+    "raise_callback": _raise_callback,
     "record_callback": _callback,
     "hand_over_fee": lambda m: c.HandOverFee(
         ticket_id=m.id, actor=m.acceptor, amount=m.ticket.fee_amount
@@ -237,6 +281,8 @@ SIDE_STEP_ODDS = {
     "decline_on_site": 1,
     "declare_not_repairable": 1,
     "decline_quote": 1,
+    "escalate_overdue_dispatch": 1,
+    "raise_callback": 1,
 }
 """Steps that stay put or end the ticket early are taken less often, so that tickets go deep;
 every other viable step weighs 4."""
@@ -248,6 +294,13 @@ def viable_steps(ticket: Repair, allowed: tuple[str, ...]) -> list[str]:
     if ticket.state is S.LOGGED:
         unfit.add("dispatch" if not ticket.in_price_list else "start_cost_review")
     unfit.add("refuse" if ticket.top_of_chain else "confirm_no_staff")
+    if ticket.top_of_chain:
+        unfit.add("escalate_overdue_dispatch")  # nobody above: a no-op
+    if (
+        ticket.callback_raised_for is not None
+        and ticket.callback_raised_for == ticket.callback_due_at
+    ):
+        unfit.add("raise_callback")  # raised already: a no-op
     if ticket.knocks >= 2:
         unfit.add("knock_unanswered")
     else:

@@ -38,7 +38,8 @@ KEYS = {
     "board": "ticket_id", "callback_register": "ticket_id, number",
     "complaint_register": "ticket_id", "fee_register": "ticket_id",
     "goal_runs": "ticket_id, goal, run", "repair_register": "ticket_id",
-    "sla_timers": "ticket_id, goal", "ticket_steps": "ticket_id, version",
+    "sla_agenda": "ticket_id, goal, run, action", "sla_timers": "ticket_id, goal",
+    "ticket_steps": "ticket_id, version",
 }  # fmt: skip
 """Every default read model, in ``status()`` order, and the columns that order its rows."""
 NAMES = tuple(KEYS)

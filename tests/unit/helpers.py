@@ -74,6 +74,12 @@ DEFAULTS: dict[type[c.Command], dict[str, Any]] = {
     c.Dispatch: {"actor": "desk-huang", "acceptor": "tech-zhang"},
     c.Refuse: {"actor": "tech-zhang", "reason": "正在5栋维修，走不开"},
     c.Escalate: {"actor": "desk-huang"},
+    c.EscalateOverdueDispatch: {  # at the T06 deadline of a dispatch at T0
+        "actor": "sla-monitor",
+        "goal": "arrive_asap",
+        "due_at": T0 + timedelta(minutes=10),
+        "at": T0 + timedelta(minutes=10),
+    },
     c.ConfirmNoStaff: {"actor": "pm-li"},
     c.RecordOwnerComplaint: {
         "actor": "desk-huang",
@@ -84,6 +90,12 @@ DEFAULTS: dict[type[c.Command], dict[str, Any]] = {
         "actor": "desk-huang",
         "new_time": T0 + timedelta(hours=5),
         "owner_agreed": True,
+    },
+    c.RedispatchForVisit: {  # at the T14 deadline of the default reschedule
+        "actor": "sla-monitor",
+        "goal": "redispatch_before_visit",
+        "due_at": T0 + timedelta(hours=4, minutes=30),
+        "at": T0 + timedelta(hours=4, minutes=30),
     },
     c.ReportArrival: {"actor": "tech-zhang"},
     c.CheckArrival: {"actor": "desk-huang", "reporter_says_on_time": True},
@@ -120,12 +132,16 @@ DEFAULTS: dict[type[c.Command], dict[str, Any]] = {
         "result_notified_to": ("客服部",),
     },
     c.RecordLeakTest: {"actor": "sup-wang", "result": "闭水试验24小时无渗漏"},
+    c.RaiseCallback: {"actor": "sla-monitor", "due_at": T0 + timedelta(days=2)},  # T30
     c.RecordCallback: {"actor": "cs-he", "satisfied": True, "rating": 5},
     c.HandOverFee: {"actor": "tech-zhang", "amount": FEE},
     c.SettleFee: {"actor": "fin-ma", "amount": FEE, "receipt_no": "R-0001"},
     c.Close: {"actor": "cs-he"},
 }
-"""Valid fields for every ticket command; :func:`make` fills in the rest."""
+"""Valid fields for every ticket command; :func:`make` fills in the rest.
+
+The SLA worker's commands act at the deadlines the seeds' policy sets on the canonical paths
+(:func:`path_to`), so the two that act on a goal need a ticket given with ``sla=True``."""
 
 TICKET_COMMANDS: tuple[type[c.Command], ...] = tuple(DEFAULTS)
 

@@ -43,6 +43,9 @@ TECHNICIANS = frozenset(
 ACCEPTOR = frozenset({"tech-zhang"})
 """The ticket's dispatched acceptor (受理人员) on every path below."""
 
+SLA_WORKER = frozenset({"sla-monitor"})
+"""The SLA worker's own account (role sla_monitor): only the worker's steps are its."""
+
 EXPECTED_ACTORS: dict[str, frozenset[str]] = {
     "log_repair": DESK,  # R1: 通知人员 / 前台客服员 / 客服部门值班员
     "start_cost_review": SUPERVISORS,  # §7.2: fee review only by 工程部主管
@@ -53,9 +56,11 @@ EXPECTED_ACTORS: dict[str, frozenset[str]] = {
     "dispatch": NOTIFIERS | SUPERVISORS,  # 通知人员 dispatches; 荔园: 工程部主管 assigns
     "refuse": ACCEPTOR,  # 受理人员 states the reason himself
     "escalate": NOTIFIERS,  # 通知人员 逐级派工
+    "escalate_overdue_dispatch": NOTIFIERS | SLA_WORKER,  # 逐级派工 when nobody arrived in time
     "confirm_no_staff": frozenset({"pm-li"}),  # §7.2: 经项目经理同意
     "record_owner_complaint": NOTIFIERS,
     "reschedule": NOTIFIERS,
+    "redispatch_for_visit": NOTIFIERS | SUPERVISORS | SLA_WORKER,  # as dispatch (T14)
     "report_arrival": ACCEPTOR,
     "check_arrival": NOTIFIERS,
     "knock_unanswered": ACCEPTOR,
@@ -68,6 +73,7 @@ EXPECTED_ACTORS: dict[str, frozenset[str]] = {
     "submit": ACCEPTOR,
     "verify": SUPERVISORS,  # §7.2: supervisor signature
     "record_leak_test": SUPERVISORS | TECHNICIANS,
+    "raise_callback": CUSTOMER_SERVICE | SLA_WORKER,  # the 回访 is customer service's
     "record_callback": CUSTOMER_SERVICE,  # 客服人员
     "hand_over_fee": ACCEPTOR,  # the technician hands over the cash...
     "settle_fee": frozenset({"fin-ma"}),  # ...and only finance books it
@@ -83,9 +89,11 @@ READY: dict[str, tuple[c.Command, ...]] = {
     "dispatch": path_to(S.LOGGED),
     "refuse": path_to(S.DISPATCHED),
     "escalate": path_to(S.REFUSED),
+    "escalate_overdue_dispatch": path_to(S.DISPATCHED),
     "confirm_no_staff": to_project_manager(),
     "record_owner_complaint": path_to(S.RESCHEDULE_NEGOTIATION),
     "reschedule": path_to(S.RESCHEDULE_NEGOTIATION),
+    "redispatch_for_visit": path_to(S.RESCHEDULED),
     "report_arrival": path_to(S.DISPATCHED),
     "check_arrival": path_to(S.ON_SITE),
     "knock_unanswered": path_to(S.ON_SITE),
@@ -98,12 +106,16 @@ READY: dict[str, tuple[c.Command, ...]] = {
     "submit": path_to(S.COMPLETED),
     "verify": path_to(S.SUBMITTED),
     "record_leak_test": path_to(S.VERIFIED),
+    "raise_callback": path_to(S.CALLBACK_PENDING),
     "record_callback": path_to(S.CALLBACK_PENDING),
     "hand_over_fee": path_to(S.COMPLETED),
     "settle_fee": fee_handed_over(S.COMPLETED),
     "close": settled_and_called_back(),
 }
 """For each ticket command, a path to a state where its default data are valid."""
+
+ON_THE_CLOCK = frozenset({"escalate_overdue_dispatch", "redispatch_for_visit"})
+"""Steps that act on an SLA goal's deadline: their tickets run on the seeds' policy."""
 
 COMMAND_CLASSES = {command.step: command for command in c.REPAIR_COMMANDS}
 
@@ -122,7 +134,7 @@ def test_only_the_people_the_seeds_name_may_take_each_step(step):
         if step == "verify" and person in EXPECTED_ACTORS[step]:
             # each supervisor verifies the orders handed to them (R19/R20)
             ready = [*path_to(S.COMPLETED), make(c.Submit, supervisor=person)]
-        ticket = given(*ready)
+        ticket = given(*ready, sla=step in ON_THE_CLOCK)
         command = make(COMMAND_CLASSES[step], actor=person)
         if person in EXPECTED_ACTORS[step]:
             events = when(ticket, command)

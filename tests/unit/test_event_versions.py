@@ -2,7 +2,8 @@
 
 ``tests/fixtures/events_vN.json`` each hold the stored forms (topic and JSON state) of the
 event types and a command receipt as the code wrote them when the file was made, once, by
-``make_event_fixtures.py``: v1 before the SLA clock, v2 with it. If a change to an event
+``make_event_fixtures.py``: v1 before the SLA clock, v2 with it, v3 with the SLA worker's
+repair steps (``Escalated`` version 2, ``CallbackRaised``). If a change to an event
 class breaks any of these tests, the change needs an upcaster (a ``class_version`` and an
 ``upcast_vN_vM`` method on the event), not an edit of a fixture.
 
@@ -123,6 +124,42 @@ def test_a_logged_event_stored_before_received_at_loads_without_one(mapper: Any)
     assert json.loads(mapper.to_stored_event(event).state)["class_version"] == 2
 
 
+def test_an_escalation_stored_before_its_cause_loads_as_a_refusal(mapper: Any):
+    history = next(s for name, s in STREAMS if name == "events_v1")
+    stored = next(e for e in history["events"] if e["topic"].endswith("Repair.Escalated"))
+    old_form = json.loads(stored["state"])
+    assert "class_version" not in old_form
+    assert {"cause", "overdue_goal", "overdue_due_at"}.isdisjoint(old_form)
+
+    event = mapper.to_domain_event(_stored(history["ticket_id"], stored))
+
+    assert isinstance(event, Repair.Escalated)
+    assert (event.cause, event.overdue_goal, event.overdue_due_at) == ("refused", None, None)
+    assert (event.refused_by, event.acceptor, event.level) == ("tech-zhang", "sup-wang", 1)
+    written = json.loads(mapper.to_stored_event(event).state)
+    assert written["class_version"] == 2
+    assert written["cause"] == "refused"
+
+
+def test_an_overdue_escalation_is_stored_with_its_cause_and_deadline(mapper: Any):
+    history = next(s for name, s in STREAMS if name == "events_v3" and _has_overdue(s))
+    stored = next(e for e in history["events"] if '"cause":"overdue"' in e["state"])
+
+    event = mapper.to_domain_event(_stored(history["ticket_id"], stored))
+
+    assert isinstance(event, Repair.Escalated)
+    assert (event.cause, event.overdue_goal, event.actor) == (
+        "overdue",
+        "arrive_asap",
+        "sla-monitor",
+    )
+    assert event.overdue_due_at == event.accepted_at  # escalated at the deadline's minute
+
+
+def _has_overdue(stream: dict[str, Any]) -> bool:
+    return any('"cause":"overdue"' in entry["state"] for entry in stream["events"])
+
+
 def test_a_snapshot_taken_before_the_sla_clock_loads_without_goals(mapper: Any):
     ticket = None
     history = next(s for name, s in STREAMS if name == "events_v1")
@@ -130,9 +167,9 @@ def test_a_snapshot_taken_before_the_sla_clock_loads_without_goals(mapper: Any):
         ticket = mapper.to_domain_event(_stored(history["ticket_id"], entry)).mutate(ticket)
     stored = mapper.to_stored_event(Repair.Snapshot.take(ticket))
     state = json.loads(stored.state)
-    added_in_v2 = ("class_version", "received_at", "policy_name", "policy_version",
-                   "policy_digest", "goals")  # fmt: skip
-    for name in added_in_v2:
+    added_since_v1 = ("class_version", "received_at", "policy_name", "policy_version",
+                      "policy_digest", "goals", "callback_raised_for")  # fmt: skip
+    for name in added_since_v1:
         del state["state"][name]  # the aggregate's state as a v1 snapshot held it
     old_form = replace(stored, state=json.dumps(state).encode("utf-8"))
 
@@ -141,6 +178,24 @@ def test_a_snapshot_taken_before_the_sla_clock_loads_without_goals(mapper: Any):
     assert (restored.received_at, restored.policy_name, restored.goals) == (None, None, {})
     assert restored.policy_digest is None
     assert restored.state == ticket.state
+
+
+def test_a_snapshot_taken_before_the_worker_raised_callbacks_loads_with_none_raised(mapper: Any):
+    ticket = None
+    history = next(s for name, s in STREAMS if name == "events_v2")
+    for entry in history["events"]:
+        ticket = mapper.to_domain_event(_stored(history["ticket_id"], entry)).mutate(ticket)
+    stored = mapper.to_stored_event(Repair.Snapshot.take(ticket))
+    state = json.loads(stored.state)
+    assert state["state"]["class_version"] == 3
+    state["state"]["class_version"] = 2
+    del state["state"]["callback_raised_for"]  # the aggregate's state as a v2 snapshot held it
+    old_form = replace(stored, state=json.dumps(state).encode("utf-8"))
+
+    restored = mapper.to_domain_event(old_form).mutate(None)
+
+    assert restored.callback_raised_for is None
+    assert vars(restored) == vars(ticket)
 
 
 @pytest.mark.parametrize("document", DOCUMENTS.values(), ids=list(DOCUMENTS))

@@ -311,6 +311,7 @@ def test_refusal_is_escalated_to_the_refusers_superior_one_level_up(refuser, sup
         events,
         Repair.Escalated,
         actor="desk-huang",
+        cause="refused",
         refused_by=refuser,
         acceptor=superior,
         acceptor_name=ORG.person(superior).name,
@@ -318,8 +319,34 @@ def test_refusal_is_escalated_to_the_refusers_superior_one_level_up(refuser, sup
         accepted_at=T0 + minutes(1),
         promised_arrival=T0 + minutes(11),
         top_of_chain=False,
+        overdue_goal=None,
+        overdue_due_at=None,
     )
     then_state(ticket, S.DISPATCHED, acceptor=superior, level=1, first_acceptor=refuser)
+
+
+@covers("escalate_overdue_dispatch", S.DISPATCHED)
+def test_nobody_arriving_by_the_arrival_deadline_escalates_one_level_up():
+    ticket = given(*path_to(S.DISPATCHED), sla=True)
+
+    events = when(ticket, make(c.EscalateOverdueDispatch, at=T0 + minutes(10.5)))
+
+    then(events, Repair.Escalated)
+    then_recorded(
+        events,
+        Repair.Escalated,
+        actor="sla-monitor",
+        cause="overdue",
+        refused_by="tech-zhang",
+        acceptor="sup-wang",
+        level=1,
+        accepted_at=T0 + minutes(10),
+        promised_arrival=T0 + minutes(20),
+        top_of_chain=False,
+        overdue_goal="arrive_asap",
+        overdue_due_at=T0 + minutes(10),
+    )
+    then_state(ticket, S.DISPATCHED, acceptor="sup-wang", level=1, first_acceptor="tech-zhang")
 
 
 def test_escalation_climbs_one_level_at_a_time_and_stops_at_the_project_manager():
@@ -435,6 +462,42 @@ def test_reschedule_is_same_day_or_after_the_notifiers_shift_and_due_30_minutes_
         redispatch_due_at=new_time - minutes(30),
         appointment_with="tech-zhang",
     )
+
+
+@covers("redispatch_for_visit", S.RESCHEDULED)
+def test_thirty_minutes_before_the_visit_the_worker_re_dispatches_to_the_person_booked():
+    ticket = given(*path_to(S.RESCHEDULED), sla=True)
+    visit = T0 + timedelta(hours=5)
+
+    events = when(ticket, make(c.RedispatchForVisit))
+
+    then(events, Repair.Dispatched)
+    then_recorded(
+        events,
+        Repair.Dispatched,
+        actor="sla-monitor",
+        acceptor="tech-zhang",
+        round="redispatch",
+        appointment=visit,
+        accepted_at=visit - minutes(30),
+        promised_arrival=visit - minutes(5),
+        dispatch_count=2,
+    )
+    then_state(ticket, S.DISPATCHED, acceptor="tech-zhang", level=0, round_appointment=visit)
+
+
+def test_a_worker_re_dispatch_records_what_a_notifiers_dispatch_would():
+    by_hand = given(*path_to(S.RESCHEDULED), sla=True)
+    by_worker = given(*path_to(S.RESCHEDULED), sla=True)
+
+    [manual] = when(by_hand, make(c.Dispatch, at=T0 + timedelta(hours=4, minutes=30)))
+    [sent] = when(by_worker, make(c.RedispatchForVisit))
+
+    def recorded(event: Repair.Event) -> dict[str, object]:
+        return {k: v for k, v in vars(event).items() if k not in {"actor", "command_id"}}
+
+    assert recorded(sent) == recorded(manual)
+    assert vars(by_worker) == vars(by_hand)
 
 
 def test_a_reschedule_books_the_person_named_for_the_appointment():
@@ -718,6 +781,20 @@ def test_the_leak_test_opens_a_three_day_callback_window():
         leak_test_result="闭水试验24小时无渗漏",
     )
     then_state(ticket, S.CALLBACK_PENDING, callback_due_at=tested_at + timedelta(days=3))
+
+
+@covers("raise_callback", S.CALLBACK_PENDING)
+def test_the_callback_is_raised_to_customer_service_as_its_window_opens():
+    ticket = given_state(S.CALLBACK_PENDING)
+
+    events = when(ticket, make(c.RaiseCallback))
+
+    then(events, Repair.CallbackRaised)
+    then_recorded(
+        events, Repair.CallbackRaised, actor="sla-monitor", due_at=T0 + timedelta(days=2),
+        category="other",
+    )  # fmt: skip
+    then_state(ticket, S.CALLBACK_PENDING, callback_raised_for=T0 + timedelta(days=2))
 
 
 @covers("callback_satisfied", S.CALLBACK_PENDING)

@@ -13,6 +13,7 @@ Subcommands::
                     [--estate E] [--format table|csv|json] [--section S] [--no-catch-up]
     propdesk sla what-if --policy FILE [--db URL] [--ticket T]... [--from DAY] [--until DAY]
                          [--as-of TIME] [--format table|json|csv] [--runs]
+    propdesk worker [--once] [--env-file FILE] [--db URL] [--organisation PATH]...
 
 Any :class:`~propdesk.domain.errors.PropdeskError` (a store that is down or not initialised,
 a bad URL, an unknown ticket...) is printed as ``propdesk: error: <message>`` on stderr with
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sla(commands, common)
     _add_projections(commands, common)
     _add_report(commands, common)
+    _add_worker(commands, common)
     return parser
 
 
@@ -260,6 +262,38 @@ def _add_projections(commands: Subparsers, common: argparse.ArgumentParser) -> N
     rebuild.set_defaults(
         handler=lambda args: projection_commands.rebuild(database_url(args.db), args.names)
     )
+
+
+def _add_worker(commands: Subparsers, common: argparse.ArgumentParser) -> None:
+    worker = commands.add_parser(
+        "worker", parents=[common], help="run the SLA worker: warn, breach, escalate, notify",
+        description="Run the SLA worker. Settings come from PROPDESK_WORKER_* environment"
+        " variables or --env-file (see workers/worker.env.example); --db and --organisation"
+        " override them. Logs are JSON lines on stderr. SIGTERM stops it cleanly.",
+    )  # fmt: skip
+    worker.add_argument("--once", action="store_true", help="run one tick and exit (for cron)")
+    worker.add_argument("--env-file", type=Path, metavar="FILE", help="settings file")
+    worker.add_argument("--db", metavar="URL", help="the desk's database URL")
+    worker.add_argument(
+        "--organisation", metavar="PATH.toml", type=Path, action="append", default=[],
+        help="an estate's organisation (repeat for several; default: the sample estate)",
+    )  # fmt: skip
+    worker.set_defaults(handler=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    try:  # the worker extra's packages, only when the worker runs
+        from propdesk.cli.worker import WorkerOptions, run_worker  # noqa: PLC0415
+    except ImportError as error:
+        msg = (
+            f"the worker needs its extra ({error.name} is missing): pip install 'propdesk[worker]'"
+        )
+        raise CliError(msg) from error
+    options = WorkerOptions(
+        once=args.once, env_file=args.env_file, database_url=args.db,
+        organisations=tuple(args.organisation), verbose=args.verbose,
+    )  # fmt: skip
+    return run_worker(options)
 
 
 def _add_report(commands: Subparsers, common: argparse.ArgumentParser) -> None:

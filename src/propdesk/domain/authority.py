@@ -31,6 +31,11 @@ class Authority:
 _DESK = frozenset({Role.NOTIFIER, Role.CUSTOMER_SERVICE})
 _SUPERVISOR = frozenset({Role.ENGINEERING_SUPERVISOR})
 _RECORDERS_OF_RESIDENT_DECISIONS = _DESK | _SUPERVISOR
+_DISPATCHERS = frozenset({Role.NOTIFIER, Role.ENGINEERING_SUPERVISOR})
+_ESCALATORS = frozenset({Role.NOTIFIER})
+_CALLERS_BACK = frozenset({Role.CUSTOMER_SERVICE})
+_WORKER = frozenset({Role.SLA_MONITOR})
+"""The SLA worker, which sends at a deadline what a person would otherwise do by hand."""
 
 AUTHORITY: dict[str, Authority] = {
     "log_repair": Authority(_DESK, seed="R1: 通知人员 / 前台客服员 / 客服部门值班员"),
@@ -42,14 +47,19 @@ AUTHORITY: dict[str, Authority] = {
     ),
     "decline_quote": Authority(_RECORDERS_OF_RESIDENT_DECISIONS, seed="R5b"),
     "dispatch": Authority(
-        frozenset({Role.NOTIFIER, Role.ENGINEERING_SUPERVISOR}),
-        seed="R2: 通知人员 dispatches orally; 荔园: 工程部主管 assigns",
+        _DISPATCHERS, seed="R2: 通知人员 dispatches orally; 荔园: 工程部主管 assigns"
     ),
     "refuse": Authority(acceptor_only=True, seed="R6: 受理人员"),
-    "escalate": Authority(frozenset({Role.NOTIFIER}), seed="R6: 通知人员 逐级派工"),
+    "escalate": Authority(_ESCALATORS, seed="R6: 通知人员 逐级派工"),
+    "escalate_overdue_dispatch": Authority(
+        _ESCALATORS | _WORKER, seed="R6 with T06/T07: 通知人员 逐级派工, or the SLA worker"
+    ),
     "confirm_no_staff": Authority(frozenset({Role.PROJECT_MANAGER}), seed="R7: 经项目经理同意"),
     "record_owner_complaint": Authority(frozenset({Role.NOTIFIER}), seed="R8: 通知人员"),
     "reschedule": Authority(frozenset({Role.NOTIFIER}), seed="R9/R10: 通知人员"),
+    "redispatch_for_visit": Authority(
+        _DISPATCHERS | _WORKER, seed="R11/T14: 通知人员 提前30分钟重新口头派工, or the SLA worker"
+    ),
     "report_arrival": Authority(acceptor_only=True, seed="R12: 受理人员 reports back"),
     "check_arrival": Authority(frozenset({Role.NOTIFIER}), seed="R12a: 通知人员"),
     "knock_unanswered": Authority(acceptor_only=True, seed="R13: 维修人员"),
@@ -64,7 +74,10 @@ AUTHORITY: dict[str, Authority] = {
     "record_leak_test": Authority(
         frozenset({Role.ENGINEERING_SUPERVISOR, Role.TECHNICIAN}), seed="R21: 试漏"
     ),
-    "record_callback": Authority(frozenset({Role.CUSTOMER_SERVICE}), seed="R22/R23: 客服人员"),
+    "raise_callback": Authority(
+        _CALLERS_BACK | _WORKER, seed="R22 (T28–T30): 客服人员 回访, raised by the SLA worker"
+    ),
+    "record_callback": Authority(_CALLERS_BACK, seed="R22/R23: 客服人员"),
     "hand_over_fee": Authority(acceptor_only=True, seed="R24: 维修人员 hands fee to finance"),
     "settle_fee": Authority(frozenset({Role.FINANCE}), seed="R24: 财务 books and issues receipt"),
     "close": Authority(_DESK, seed="R22: 客服 closes (关闭)"),

@@ -163,6 +163,27 @@ class Escalate(TicketCommand):
     channel: ContactChannel = ContactChannel.PHONE
 
 
+class EscalateOverdueDispatch(TicketCommand):
+    """R6 with T06/T07: nobody arrived in time; the dispatch climbs one level (逐级派工).
+
+    The SLA worker sends it at the deadline of an arrival goal (``arrive_asap``, T06, S0:L137
+    ①; ``arrive_before_appointment``, T07, S0:L137 ②): the acceptor did not arrive, so the
+    repair goes to the acceptor's superior, as after a refusal. Sent again, or after the
+    ticket moved on (the acceptor arrived, the goal restarted, the chain's top was reached),
+    it is a no-op.
+    """
+
+    step: ClassVar[str] = "escalate_overdue_dispatch"
+
+    goal: ShortText
+    """The arrival goal whose deadline passed."""
+    due_at: Moment
+    """The deadline acted on; if the goal's deadline is another one now, this is stale."""
+    promised_arrival: Moment | None = None
+    """The superior's promised arrival; ``None`` applies the rule, as for ``escalate``."""
+    channel: ContactChannel = ContactChannel.PHONE
+
+
 class ConfirmNoStaff(TicketCommand):
     """R7: the project manager agrees that truly nobody can be sent (确无人员可派出)."""
 
@@ -190,6 +211,22 @@ class Reschedule(TicketCommand):
     """The owner's agreement is what makes a reschedule; without it there is none."""
     appointment_with: PersonId | None = None
     """Who is booked (与受理人员预约); defaults to the first acceptor."""
+
+
+class RedispatchForVisit(TicketCommand):
+    """R11/T14: re-dispatch 30 minutes before the rescheduled visit (S0:L15 §4.1.2.7).
+
+    The SLA worker sends it at the deadline of the ``redispatch_before_visit`` goal
+    (届时提前30分钟重新口头派工): the repair is dispatched to the person booked for the new
+    time, as ``dispatch`` would. Sent again, or after someone dispatched by hand, it is a no-op.
+    """
+
+    step: ClassVar[str] = "redispatch_for_visit"
+
+    goal: ShortText
+    """The re-dispatch goal whose deadline came (``redispatch_before_visit``)."""
+    due_at: Moment
+    """The deadline acted on; if the goal's deadline is another one now, this is stale."""
 
 
 class ReportArrival(TicketCommand):
@@ -297,6 +334,20 @@ class RecordLeakTest(TicketCommand):
     result: Text = "no leak"
 
 
+class RaiseCallback(TicketCommand):
+    """R22 (T28–T30): the callback (回访) is raised to customer service as its window opens.
+
+    The SLA worker sends it when ``CallbackOpened`` starts the window (S1:L400, L425):
+    2 days for a safety facility, 3 after the leak test, 2 for any other repair. Sent again
+    for the same window, or once the callback is made, it is a no-op.
+    """
+
+    step: ClassVar[str] = "raise_callback"
+
+    due_at: Moment
+    """The callback window's due time (``CallbackOpened.due_at``); another one is stale."""
+
+
 class RecordCallback(TicketCommand):
     """R22/R23: the callback (回访) and its result."""
 
@@ -345,12 +396,18 @@ class Close(TicketCommand):
 
 REPAIR_COMMANDS: tuple[type[Command], ...] = (
     LogRepair, StartCostReview, Quote, DeclareNotRepairable, AcceptQuote, DeclineQuote,
-    Dispatch, Refuse, Escalate, ConfirmNoStaff, RecordOwnerComplaint, Reschedule,
-    ReportArrival, CheckArrival, KnockUnanswered, DoorAnswered, LeaveForRevisit, AmendItem,
-    StartRepair, DeclineOnSite, Complete, Submit, Verify, RecordLeakTest, RecordCallback,
-    HandOverFee, SettleFee, Close,
+    Dispatch, Refuse, Escalate, EscalateOverdueDispatch, ConfirmNoStaff, RecordOwnerComplaint,
+    Reschedule, RedispatchForVisit, ReportArrival, CheckArrival, KnockUnanswered, DoorAnswered,
+    LeaveForRevisit, AmendItem, StartRepair, DeclineOnSite, Complete, Submit, Verify,
+    RecordLeakTest, RaiseCallback, RecordCallback, HandOverFee, SettleFee, Close,
 )  # fmt: skip
 """Every repair command, in lifecycle order."""
+
+WORKER_COMMANDS: tuple[type[Command], ...] = (
+    EscalateOverdueDispatch, RedispatchForVisit, RaiseCallback,
+)  # fmt: skip
+"""The repair commands the SLA worker sends at a deadline: a ticket that has moved past the
+deadline (another state, another due time, already done) ignores them instead of refusing."""
 
 
 # ---------------------------------------------------------------------- any ticket: the SLA clock

@@ -128,11 +128,19 @@ LIFECYCLE: tuple[Step, ...] = (
     ),
     Step("refuse", (S.DISPATCHED,), S.REFUSED, "refuse", "R6"),
     Step("escalate", (S.REFUSED,), S.DISPATCHED, "escalate", "R6"),
+    Step(
+        "escalate_overdue_dispatch",
+        (S.DISPATCHED,),
+        S.DISPATCHED,
+        "escalate_overdue_dispatch",
+        "R6 T06 T07",
+    ),
     Step("confirm_no_staff", (S.DISPATCHED,), S.RESCHEDULE_NEGOTIATION, "confirm_no_staff", "R7"),
     Step(
         "record_owner_complaint", (S.RESCHEDULE_NEGOTIATION,), None, "record_owner_complaint", "R8"
     ),
     Step("reschedule", (S.RESCHEDULE_NEGOTIATION,), S.RESCHEDULED, "reschedule", "R9 R10"),
+    Step("redispatch_for_visit", (S.RESCHEDULED,), S.DISPATCHED, "redispatch_for_visit", "R11 T14"),
     Step("report_arrival", (S.DISPATCHED,), S.ON_SITE, "report_arrival", "R12"),
     Step("check_arrival", _ARRIVAL_CHECK_STATES, None, "check_arrival", "R12a"),
     Step("knock_unanswered", (S.ON_SITE, S.NO_ONE_HOME), S.NO_ONE_HOME, "knock_unanswered", "R13"),
@@ -145,13 +153,20 @@ LIFECYCLE: tuple[Step, ...] = (
     Step("submit", (S.COMPLETED,), S.SUBMITTED, "submit", "R19"),
     Step("verify", (S.SUBMITTED,), S.VERIFIED, "verify", "R20"),
     Step("open_callback", (S.VERIFIED,), S.CALLBACK_PENDING, "record_leak_test", "R21"),
+    Step("raise_callback", (S.CALLBACK_PENDING,), None, "raise_callback", "R22 T28 T29 T30"),
     Step("callback_satisfied", (S.CALLBACK_PENDING,), S.CALLED_BACK, "record_callback", "R22"),
     Step("callback_unsatisfied", (S.CALLBACK_PENDING,), S.REWORK, "record_callback", "R23"),
     Step("hand_over_fee", _FEE_STATES, None, "hand_over_fee", "R24"),
     Step("settle_fee", _FEE_STATES, None, "settle_fee", "R24"),
     Step("close", (S.CALLED_BACK,), S.CLOSED, "close", "R22"),
 )
-"""Every step of the repair lifecycle. The order is the order of seed-spec §3.1.2."""
+"""Every step of the repair lifecycle. The order is the order of seed-spec §3.1.2.
+
+Three steps are the SLA worker's (``escalate_overdue_dispatch``, ``redispatch_for_visit``,
+``raise_callback``): a ticket asked for one outside the states listed here ignores it
+(see :func:`allows`) instead of refusing it, because the worker may act on a deadline the
+ticket has already moved past.
+"""
 
 
 class TableStep(Protocol):
@@ -210,6 +225,11 @@ _COMMAND_OF = {step.trigger: step.command for step in LIFECYCLE}
 def allowed_commands(state: RepairState) -> tuple[str, ...]:
     """The commands the lifecycle accepts from ``state``, sorted."""
     return tuple(sorted({_COMMAND_OF[trigger] for trigger in MACHINE.get_triggers(str(state))}))
+
+
+def allows(trigger: str, state: RepairState) -> bool:
+    """Whether the lifecycle table has ``trigger`` leaving ``state`` (never raises)."""
+    return destination(MACHINE, trigger, str(state)) is not None
 
 
 def check_step(trigger: str, state: RepairState) -> RepairState:

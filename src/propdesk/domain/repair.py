@@ -19,9 +19,12 @@ from eventsourcing.domain import Aggregate
 
 from propdesk.domain.authority import authorise
 from propdesk.domain.errors import RuleViolation
-from propdesk.domain.lifecycle import RepairState, check_step
+from propdesk.domain.goals import GoalStatus
+from propdesk.domain.lifecycle import RepairState, allows, check_step
 from propdesk.domain.ticket import Ticket
 from propdesk.domain.values import (
+    ContactChannel,
+    EscalationCause,
     FeeStatus,
     RepairCategory,
     RescheduleKind,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
 
     from propdesk.domain import commands as c
     from propdesk.domain.context import Decision
+    from propdesk.domain.goals import GoalRecord
     from propdesk.domain.organisation import Person
 
 _ROUND_OF_SOURCE = {
@@ -82,6 +86,7 @@ _BLANK_STEPS: dict[str, object] = {
     "verified_by": None,
     "callback_starts_at": None,
     "callback_due_at": None,
+    "callback_raised_for": None,
     "satisfied": None,
     "rework_count": 0,
     "closed_at": None,
@@ -94,14 +99,20 @@ class Repair(Ticket):
     """One repair request, from logging to closing (seed-spec §3.1)."""
 
     kind: ClassVar[str] = "repair"
-    class_version = 2
-    """The version of a snapshot's state: 2 added the SLA clock and ``received_at``."""
+    class_version = 3
+    """The version of a snapshot's state: 2 added the SLA clock and ``received_at``, 3 the
+    callback raised by the SLA worker (``callback_raised_for``)."""
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot taken before issue 3: no receipt time, no policy, no goals."""
         state["received_at"] = None
         state.update(Ticket.start_state())
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before the SLA worker raised callbacks: none raised yet."""
+        state["callback_raised_for"] = None
 
     GOAL_FACTS: ClassVar[dict[str, frozenset[str]]] = {"Escalated": frozenset({"appointment"})}
     """An escalation serves the appointment of the dispatch it replaces."""
@@ -248,9 +259,27 @@ class Repair(Ticket):
             aggregate.refusal_count = self.refusal_count
 
     class Escalated(Event):
-        """R6: dispatched one level up the chain, to the refuser's superior (逐级派工)."""
+        """R6: dispatched one level up the chain, to the acceptor's superior (逐级派工).
 
+        After a refusal (``cause`` ``refused``, the notifier's step) or because nobody arrived
+        by an arrival goal's deadline (``overdue``, T06/T07, sent by the SLA worker).
+        Version 2 added ``cause``, ``overdue_goal`` and ``overdue_due_at``; stored version 1
+        events, all after a refusal, load as ``refused`` with no goal.
+        """
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 escalated only after a refusal."""
+            state["cause"] = EscalationCause.REFUSED.value
+            state["overdue_goal"] = None
+            state["overdue_due_at"] = None
+
+        cause: str
+        """``refused`` or ``overdue`` (:class:`~propdesk.domain.values.EscalationCause`)."""
         refused_by: str
+        """The acceptor passed over: the one who refused, or the one who did not arrive."""
         acceptor: str
         acceptor_name: str
         level: int
@@ -258,6 +287,10 @@ class Repair(Ticket):
         promised_arrival: datetime
         channel: str
         top_of_chain: bool
+        overdue_goal: str | None
+        """For an overdue escalation: the arrival goal whose deadline passed."""
+        overdue_due_at: datetime | None
+        """For an overdue escalation: that deadline."""
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = RepairState.DISPATCHED.value
@@ -453,6 +486,17 @@ class Repair(Ticket):
             aggregate.callback_starts_at = self.starts_at
             aggregate.callback_due_at = self.due_at
 
+    class CallbackRaised(Event):
+        """R22: the callback (回访) was raised to customer service as its window opened."""
+
+        due_at: datetime
+        """The window's due time (``CallbackOpened.due_at``) the callback must be made by."""
+        category: str
+        """The repair's category, which chose the window: T28, T29 or T30."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.callback_raised_for = self.due_at
+
     class CalledBack(Event):
         """R22/R23: the callback (回访) and its result."""
 
@@ -554,6 +598,8 @@ class Repair(Ticket):
     verified_by: str | None
     callback_starts_at: datetime | None
     callback_due_at: datetime | None
+    callback_raised_for: datetime | None
+    """The due time of the callback window last raised to customer service, if any."""
     satisfied: bool | None
     rework_count: int
     closed_at: datetime | None
@@ -643,25 +689,10 @@ class Repair(Ticket):
                 cmd.step, "the item is outside the price list; start_cost_review first"
             )
         acceptor = self._member(cmd.step, cmd.acceptor, "acceptor", d)
-        accepted_at = minute_of(d.at)
-        appointment = self._appointment_served_from(source)
-        promised = self._promised_arrival(
-            cmd.step, cmd.promised_arrival, accepted_at, appointment, d
-        )
-        self._emit(
-            self.Dispatched,
-            d,
-            appointment=appointment,
-            acceptor=acceptor.id,
-            acceptor_name=acceptor.name,
-            accepted_at=accepted_at,
-            promised_arrival=promised,
-            channel=cmd.channel.value,
-            round=_ROUND_OF_SOURCE[source],
-            dispatch_count=self.dispatch_count + 1,
-            top_of_chain=acceptor.has(Role.PROJECT_MANAGER),
-            owner_contacted_beforehand=cmd.owner_contacted_beforehand,
-        )
+        self._dispatch_to(
+            acceptor, source, cmd.step, d, promised_arrival=cmd.promised_arrival,
+            channel=cmd.channel, owner_contacted_beforehand=cmd.owner_contacted_beforehand,
+        )  # fmt: skip
 
     def refuse(self, cmd: c.Refuse, d: Decision) -> None:
         """R6: the acceptor refuses with a reason; the project manager cannot refuse."""
@@ -680,27 +711,41 @@ class Repair(Ticket):
     def escalate(self, cmd: c.Escalate, d: Decision) -> None:
         """R6: dispatches to the refuser's superior, one level up."""
         self._begin("escalate", cmd.step, d)
-        refuser = self.acceptor or ""
-        if d.organisation.person(refuser) is None:
-            self._refuse_rule(cmd.step, f"{refuser} is no longer in the organisation")
-        superior = d.organisation.superior_of(refuser)
+        refuser = self._acceptor_in_organisation(cmd.step, d)
+        superior = d.organisation.superior_of(refuser.id)
         if superior is None:
-            self._refuse_rule(cmd.step, f"{refuser} has no superior to escalate to")
-        accepted_at = minute_of(d.at)
-        self._emit(
-            self.Escalated,
-            d,
-            refused_by=refuser,
-            acceptor=superior.id,
-            acceptor_name=superior.name,
-            level=self.level + 1,
-            accepted_at=accepted_at,
-            promised_arrival=self._promised_arrival(
-                cmd.step, cmd.promised_arrival, accepted_at, self.round_appointment, d
-            ),
-            channel=cmd.channel.value,
-            top_of_chain=superior.has(Role.PROJECT_MANAGER),
-        )
+            self._refuse_rule(cmd.step, f"{refuser.id} has no superior to escalate to")
+        self._escalate_to(
+            superior, cmd.step, d, passed_over=refuser, promised_arrival=cmd.promised_arrival,
+            channel=cmd.channel, overdue=None,
+        )  # fmt: skip
+
+    def escalate_overdue_dispatch(self, cmd: c.EscalateOverdueDispatch, d: Decision) -> None:
+        """R6 with T06/T07: nobody arrived by the arrival goal's deadline; climbs one level.
+
+        The SLA worker's step, so a no-op, not an error, once it no longer applies: the
+        ticket is not dispatched (the acceptor arrived, say), the goal is not running with
+        this due time (it restarted, or was met), the acceptor took the job only at or after
+        the deadline (a repeat, after the escalation this command made), or the acceptor is
+        the top of the chain (the breach already told the goal's roles).
+        """
+        if not self._worker_step("escalate_overdue_dispatch", cmd.step, d):
+            return
+        if self._running_goal(cmd.goal, cmd.due_at) is None:
+            return
+        if self.accepted_at is not None and self.accepted_at >= minute_of(cmd.due_at):
+            return  # the deadline was not this acceptor's to miss
+        self._not_before_last_step(cmd.step, d)
+        if d.at < cmd.due_at:
+            self._refuse_rule(cmd.step, f"{cmd.goal} is not due until {cmd.due_at.isoformat()}")
+        late = self._acceptor_in_organisation(cmd.step, d)
+        superior = d.organisation.superior_of(late.id)
+        if superior is None:
+            return
+        self._escalate_to(
+            superior, cmd.step, d, passed_over=late, promised_arrival=cmd.promised_arrival,
+            channel=cmd.channel, overdue=(cmd.goal, cmd.due_at),
+        )  # fmt: skip
 
     def confirm_no_staff(self, cmd: c.ConfirmNoStaff, d: Decision) -> None:
         """R7: the project manager, once the chain reached them, confirms nobody can go."""
@@ -746,6 +791,39 @@ class Repair(Ticket):
             conspicuously_marked=True,
             entered_in_scheduling_system=after_shift,
         )
+
+    def redispatch_for_visit(self, cmd: c.RedispatchForVisit, d: Decision) -> None:
+        """R11/T14: at the re-dispatch goal's deadline, dispatches to the person booked.
+
+        The SLA worker's step, so a no-op once it no longer applies: the ticket is not
+        rescheduled any more (someone dispatched by hand), or the goal is not running with
+        this due time. It dispatches as ``dispatch`` does from ``RESCHEDULED``, to the person
+        the new time was booked with (``Rescheduled.appointment_with``; the chain's acceptor
+        is cleared when the project manager confirms that nobody can be sent).
+        """
+        source = self.state
+        if not self._worker_step("redispatch_for_visit", cmd.step, d):
+            return
+        if self._running_goal(cmd.goal, cmd.due_at) is None:
+            return
+        self._not_before_last_step(cmd.step, d)
+        if d.at < cmd.due_at:
+            self._refuse_rule(cmd.step, f"{cmd.goal} is not due until {cmd.due_at.isoformat()}")
+        booked = self.appointment_with
+        if booked is None:
+            self._refuse_rule(
+                cmd.step, "nobody is booked for the rescheduled visit; a person must dispatch"
+            )
+        acceptor = d.organisation.person(booked)
+        if acceptor is None:
+            self._refuse_rule(
+                cmd.step, f"{booked}, booked for the rescheduled visit, is no longer in the "
+                "organisation; a person must dispatch to someone else",
+            )  # fmt: skip
+        self._dispatch_to(
+            acceptor, source, cmd.step, d, promised_arrival=None, channel=ContactChannel.PHONE,
+            owner_contacted_beforehand=False,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ decide: R12–R17
 
@@ -877,6 +955,19 @@ class Repair(Ticket):
         self._begin("open_callback", cmd.step, d)
         self._open_callback(d, leak_test_result=cmd.result)
 
+    def raise_callback(self, cmd: c.RaiseCallback, d: Decision) -> None:
+        """R22: raises the callback (回访) to customer service as its window opens.
+
+        The SLA worker's step, so a no-op once it no longer applies: the callback was made,
+        the window is another one (after a rework), or this window was raised already.
+        """
+        if not self._worker_step("raise_callback", cmd.step, d):
+            return
+        if self.callback_due_at != cmd.due_at or self.callback_raised_for == cmd.due_at:
+            return
+        self._not_before_last_step(cmd.step, d)
+        self._emit(self.CallbackRaised, d, due_at=cmd.due_at, category=self.category)
+
     def record_callback(self, cmd: c.RecordCallback, d: Decision) -> None:
         """R22/R23: satisfied, or not, which sends the ticket to rework (整改)."""
         trigger = "callback_satisfied" if cmd.satisfied else "callback_unsatisfied"
@@ -935,6 +1026,96 @@ class Repair(Ticket):
         check_step(trigger, self.state)
         authorise(command, d.actor, self.acceptor)
         self._not_before_last_step(command, d)
+
+    def _worker_step(self, trigger: str, command: str, d: Decision) -> bool:
+        """Checks who acts; then whether the lifecycle table allows the step from here.
+
+        For the steps the SLA worker sends at a deadline: ``False`` means the ticket has left
+        the state the step leaves from, and the command is a no-op. Whoever sends it must
+        still be allowed to, whatever the state. The caller checks the time once the step
+        applies (``_not_before_last_step``), as ``_begin`` does.
+        """
+        authorise(command, d.actor, self.acceptor)
+        return allows(trigger, self.state)
+
+    def _running_goal(self, goal: str, due_at: datetime) -> GoalRecord | None:
+        """The goal's record if its clock is running with this due time (not paused)."""
+        record = self._open_goal(goal, due_at)
+        if record is None or record["status"] != GoalStatus.RUNNING:
+            return None
+        return record
+
+    def _acceptor_in_organisation(self, command: str, d: Decision) -> Person:
+        """The person the ticket is dispatched to, or a :class:`RuleViolation` if they left."""
+        acceptor = self.acceptor or ""
+        person = d.organisation.person(acceptor)
+        if person is None:
+            self._refuse_rule(command, f"{acceptor} is no longer in the organisation")
+        return person
+
+    def _dispatch_to(
+        self,
+        acceptor: Person,
+        source: RepairState,
+        command: str,
+        d: Decision,
+        *,
+        promised_arrival: datetime | None,
+        channel: ContactChannel,
+        owner_contacted_beforehand: bool,
+    ) -> None:
+        """Records a dispatch from ``source``: the round, its appointment and the promise."""
+        accepted_at = minute_of(d.at)
+        appointment = self._appointment_served_from(source)
+        self._emit(
+            self.Dispatched,
+            d,
+            appointment=appointment,
+            acceptor=acceptor.id,
+            acceptor_name=acceptor.name,
+            accepted_at=accepted_at,
+            promised_arrival=self._promised_arrival(
+                command, promised_arrival, accepted_at, appointment, d
+            ),
+            channel=channel.value,
+            round=_ROUND_OF_SOURCE[source],
+            dispatch_count=self.dispatch_count + 1,
+            top_of_chain=acceptor.has(Role.PROJECT_MANAGER),
+            owner_contacted_beforehand=owner_contacted_beforehand,
+        )
+
+    def _escalate_to(
+        self,
+        superior: Person,
+        command: str,
+        d: Decision,
+        *,
+        passed_over: Person,
+        promised_arrival: datetime | None,
+        channel: ContactChannel,
+        overdue: tuple[str, datetime] | None,
+    ) -> None:
+        """Records the dispatch one level up; ``overdue`` is the missed goal and deadline."""
+        accepted_at = minute_of(d.at)
+        goal, due = overdue if overdue is not None else (None, None)
+        cause = EscalationCause.REFUSED if overdue is None else EscalationCause.OVERDUE
+        self._emit(
+            self.Escalated,
+            d,
+            cause=cause.value,
+            refused_by=passed_over.id,
+            acceptor=superior.id,
+            acceptor_name=superior.name,
+            level=self.level + 1,
+            accepted_at=accepted_at,
+            promised_arrival=self._promised_arrival(
+                command, promised_arrival, accepted_at, self.round_appointment, d
+            ),
+            channel=channel.value,
+            top_of_chain=superior.has(Role.PROJECT_MANAGER),
+            overdue_goal=goal,
+            overdue_due_at=due,
+        )
 
     def _open_callback(self, d: Decision, *, leak_test_result: str | None) -> None:
         check_step("open_callback", self.state)

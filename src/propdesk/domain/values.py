@@ -103,6 +103,15 @@ class RescheduleKind(StrEnum):
     """超过通知人员下班时间: also entered into the scheduling software (乐天软件)."""
 
 
+class EscalationCause(StrEnum):
+    """Why a dispatch climbed one level up the chain (逐级派工, R6)."""
+
+    REFUSED = "refused"
+    """The acceptor refused with a reason; the notifier escalated."""
+    OVERDUE = "overdue"
+    """Nobody arrived by the arrival goal's deadline (T06, T07); the SLA worker escalated."""
+
+
 class FeeStatus(StrEnum):
     """The parallel fee obligation of paid work (R24, 费用入帐)."""
 

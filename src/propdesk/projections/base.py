@@ -9,7 +9,7 @@ swaps the view in one transaction. Readers always query the plain names.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import Column, String, Table, delete, insert, select
 
@@ -26,6 +26,10 @@ class Projection(ABC):
 
     name: ClassVar[str]
     """The projection's name, as ``propdesk projections`` shows it."""
+    rebuildable: ClassVar[bool] = True
+    """``False`` for a projection whose rows record what was done outside the store (the
+    worker's outbox of notifications sent): rebuilding it would do that again. Such a
+    projection starts at the head of the store when first created, and is never rebuilt."""
 
     @abstractmethod
     def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
@@ -142,7 +146,10 @@ def estates_of(
     return known
 
 
-def chunks(ids: Collection[str], size: int = 500) -> Iterator[list[str]]:
+Key = TypeVar("Key", str, tuple[str, str, int])
+
+
+def chunks(ids: Collection[Key], size: int = 500) -> Iterator[list[Key]]:
     """``ids`` in sorted lists of at most ``size``: ``IN (...)`` lists the drivers accept."""
     ordered = sorted(ids)
     for first in range(0, len(ordered), size):

@@ -38,6 +38,7 @@ from propdesk.application.clock import Clock, SystemClock
 from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.ticket import Ticket
 from propdesk.persistence.store import open_store
+from propdesk.projections.agenda import Agenda
 from propdesk.projections.board import Board
 from propdesk.projections.books import CallbackRegister, FeeRegister
 from propdesk.projections.columns import Instant
@@ -82,12 +83,12 @@ TRACKING = Table(
 def default_projections() -> tuple[Projection, ...]:
     """The read models propdesk keeps.
 
-    The board, the SLA timers and goal runs, the step log, and the desk's registers:
-    repairs, complaints, callbacks and fees.
+    The board, the SLA timers and goal runs, the step log, the desk's registers (repairs,
+    complaints, callbacks and fees), and the SLA worker's agenda.
     """
     return (
         Board(), SlaTimers(), GoalRuns(), TicketSteps(), RepairRegister(), ComplaintRegister(),
-        CallbackRegister(), FeeRegister(),
+        CallbackRegister(), FeeRegister(), Agenda(),
     )  # fmt: skip
 
 
@@ -306,9 +307,18 @@ class Projector:
         stopped. Returns the position the new generations reached.
 
         Raises:
-            ConfigurationError: a name is not one of this projector's projections.
+            ConfigurationError: a name is not one of this projector's projections, or names
+                one that cannot be rebuilt (with no names, those are left out).
         """
         chosen = [self._projection(name) for name in self._chosen(names or None)]
+        if not names:
+            chosen = [projection for projection in chosen if projection.rebuildable]
+        for projection in chosen:
+            if not projection.rebuildable:
+                raise ConfigurationError(
+                    f"{projection.name} cannot be rebuilt: its rows record what was done"
+                    " outside the store, and a rebuild would do it again"
+                )
         with self.engine.connect() as connection:
             live = {p.name: self._tracking_row(connection, p.name, lock=False).generation
                     for p in chosen}  # fmt: skip
@@ -388,7 +398,7 @@ class Projector:
 
     def status(self) -> list[ProjectionStatus]:
         """Each projection's generation, position and lag behind the store."""
-        head = self._store.recorder.max_notification_id() or 0
+        head = self._head()
         with self.engine.connect() as connection:
             rows = connection.execute(select(TRACKING).order_by(TRACKING.c.name)).all()
         return [
@@ -396,6 +406,25 @@ class Projector:
             for row in rows
             if row.name in self._projections
         ]
+
+    def live_tables(self, connection: Connection, name: str) -> dict[str, Table]:
+        """The projection's tables of the live generation, by plain name.
+
+        For a process that updates columns a projection leaves to it (the SLA worker's
+        leases on the agenda): updates go to the tables, since a view on SQLite cannot take
+        them. A rebuild may swap in a new generation at any moment; an update that lands in
+        the old one is lost with it, so such columns must be safe to lose.
+
+        Raises:
+            ConfigurationError: ``name`` is not one of this projector's projections.
+        """
+        projection = self._projection(name)
+        generation = self._tracking_row(connection, name, lock=False).generation
+        return projection.define(MetaData(), generation)
+
+    def _head(self) -> int:
+        """The last notification stored (0 for an empty store)."""
+        return self._store.recorder.max_notification_id() or 0
 
     def close(self) -> None:
         """Releases the database connections."""
@@ -424,18 +453,25 @@ class Projector:
             inspector = inspect(connection)
             for name, projection in self._projections.items():
                 if name in known:
-                    if _shape_differs(inspector, projection.define(MetaData(), known[name])):
-                        _log.warning("projection tables have an older shape; the next catch-up"
-                                     " rebuilds them", projection=name)  # fmt: skip
-                        self._outdated.add(name)
+                    if not _shape_differs(inspector, projection.define(MetaData(), known[name])):
+                        continue
+                    if not projection.rebuildable:
+                        raise ConfigurationError(
+                            f"the tables of {name} have another shape than this version of"
+                            " propdesk defines, and it cannot be rebuilt; migrate them by hand"
+                        )
+                    _log.warning("projection tables have an older shape; the next catch-up"
+                                 " rebuilds them", projection=name)  # fmt: skip
+                    self._outdated.add(name)
                     continue
                 tables = projection.define(MetaData(), 1)
                 for table in tables.values():
                     table.create(connection, checkfirst=True)
                 self._point_views(connection, tables)
+                start = 0 if projection.rebuildable else self._head()
                 connection.execute(
                     insert(TRACKING).values(
-                        name=name, generation=1, position=0, updated_at=self._clock.now()
+                        name=name, generation=1, position=start, updated_at=self._clock.now()
                     )
                 )
 
