@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
+    import propdesk as p
     from propdesk.domain.calendar import WorkingCalendar
     from propdesk.domain.organisation import Organisation
     from propdesk.domain.ticket import Ticket
@@ -379,3 +380,14 @@ def fee_handed_over(state: RepairState) -> tuple[c.Command, ...]:
 def settled_and_called_back() -> tuple[c.Command, ...]:
     """A satisfied callback on a repair whose fee finance has settled: ready to close."""
     return path_to(S.CLOSED)[:-1]
+
+
+def goal_named(desk: p.Desk, ticket: UUID, name: str) -> p.GoalView:
+    """The ticket's goal of that name, as the desk shows it (exactly one)."""
+    [found] = [goal for goal in desk.view(ticket).goals if goal.goal == name]
+    return found
+
+
+def entries_named(desk: p.Desk, ticket: UUID, name: str) -> list[p.HistoryEntry]:
+    """The ticket's history entries for events of that name."""
+    return [entry for entry in desk.history(ticket) if entry.event == name]

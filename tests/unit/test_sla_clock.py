@@ -11,33 +11,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
+from helpers import entries_named, goal_named
 
 import propdesk as p
-from propdesk.testing import SHANGHAI, ManualClock, in_memory_desk, new_repair
+from propdesk.testing import SHANGHAI, in_memory_desk, new_repair
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def desk(clock: ManualClock) -> p.Desk:
-    return in_memory_desk(clock=clock)
-
-
-def _goal(desk: p.Desk, ticket: UUID, name: str) -> p.GoalView:
-    [found] = [goal for goal in desk.view(ticket).goals if goal.goal == name]
-    return found
-
-
-def _events(desk: p.Desk, ticket: UUID, name: str) -> list[p.HistoryEntry]:
-    return [entry for entry in desk.history(ticket) if entry.event == name]
+T0 = MONDAY_MORNING
+"""Where the ``clock`` fixture starts (09:00 on a working Monday in Shanghai)."""
 
 
 def _dispatch(ticket: UUID, **fields: object) -> p.Dispatch:
@@ -69,7 +52,7 @@ def test_a_new_ticket_is_pinned_to_the_desk_policy_and_starts_its_first_goal(des
 
     view = desk.view(ticket)
     assert view.policy == "seeds v1"
-    [pinned] = _events(desk, ticket, "PolicyPinned")
+    [pinned] = entries_named(desk, ticket, "PolicyPinned")
     assert pinned.payload == {
         "policy": "seeds",
         "version": 1,
@@ -100,8 +83,8 @@ def test_a_dispatch_in_time_meets_the_notify_goal_and_starts_the_arrival_clock(d
     result = desk.execute(_dispatch(ticket))
 
     assert result.events == ("Dispatched", "GoalStopped", "GoalStarted")
-    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.MET
-    arrive = _goal(desk, ticket, "arrive_asap")
+    assert goal_named(desk, ticket, "notify_engineering").state is p.GoalState.MET
+    arrive = goal_named(desk, ticket, "arrive_asap")
     assert arrive.due_at == T0 + timedelta(minutes=12)
     assert arrive.state is p.GoalState.RUNNING
 
@@ -111,18 +94,18 @@ def test_a_late_dispatch_misses_the_goal_by_the_minutes_it_was_late(desk, clock)
     clock.advance(minutes=4, seconds=30)
     desk.execute(_dispatch(ticket))
 
-    [stopped] = _events(desk, ticket, "GoalStopped")
+    [stopped] = entries_named(desk, ticket, "GoalStopped")
     assert stopped.payload == {
         "goal": "notify_engineering", "run": 1, "met": False, "late_by_minutes": 1,
     }  # fmt: skip
-    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.BREACHED
+    assert goal_named(desk, ticket, "notify_engineering").state is p.GoalState.BREACHED
 
 
 def test_an_open_goal_past_due_shows_as_breached_with_negative_time_left(desk, clock):
     ticket = desk.execute(new_repair()).ticket_id
     clock.advance(minutes=5)
 
-    notify = _goal(desk, ticket, "notify_engineering")
+    notify = goal_named(desk, ticket, "notify_engineering")
     assert notify.state is p.GoalState.BREACHED
     assert notify.time_left == timedelta(minutes=-2)
     assert not notify.breach_recorded
@@ -135,7 +118,7 @@ def test_an_appointment_is_met_five_minutes_early_not_ten_minutes_after_the_disp
 
     names = {goal.goal for goal in desk.view(ticket).goals}
     assert "arrive_asap" not in names
-    assert _goal(desk, ticket, "arrive_before_appointment").due_at == appointment - timedelta(
+    assert goal_named(desk, ticket, "arrive_before_appointment").due_at == appointment - timedelta(
         minutes=5
     )
 
@@ -148,7 +131,7 @@ def test_an_escalation_restarts_the_arrival_clock_as_a_new_run(desk, clock):
     clock.advance(minutes=1)
     desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
 
-    arrive = _goal(desk, ticket, "arrive_asap")
+    arrive = goal_named(desk, ticket, "arrive_asap")
     assert arrive.run == 2
     assert arrive.due_at == T0 + timedelta(minutes=13)
 
@@ -160,7 +143,7 @@ def test_an_escalation_keeps_the_appointment_goal_of_the_round(desk):
     desk.execute(p.Refuse(ticket_id=ticket, actor="tech-zhang", reason="走不开"))
     desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
 
-    goal = _goal(desk, ticket, "arrive_before_appointment")
+    goal = goal_named(desk, ticket, "arrive_before_appointment")
     assert (goal.run, goal.due_at) == (2, appointment - timedelta(minutes=5))
     assert "arrive_asap" not in {g.goal for g in desk.view(ticket).goals}
 
@@ -169,8 +152,8 @@ def test_the_time_a_request_was_received_starts_the_two_minute_recording_goal(de
     late = desk.execute(new_repair(received_at=T0 - timedelta(minutes=3))).ticket_id
     prompt = desk.execute(new_repair(received_at=T0 - timedelta(seconds=90))).ticket_id
 
-    assert _goal(desk, late, "record_request").state is p.GoalState.BREACHED
-    assert _goal(desk, prompt, "record_request").state is p.GoalState.MET
+    assert goal_named(desk, late, "record_request").state is p.GoalState.BREACHED
+    assert goal_named(desk, prompt, "record_request").state is p.GoalState.MET
     assert desk.view(late).received_at == T0 - timedelta(minutes=3)
 
 
@@ -196,7 +179,7 @@ def test_a_leak_callback_gets_three_calendar_days_from_the_leak_test(desk, clock
     clock.set(datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI))  # a Friday
     desk.execute(p.RecordLeakTest(ticket_id=ticket, actor="sup-wang", result="不漏"))
 
-    callback = _goal(desk, ticket, "callback_leak")
+    callback = goal_named(desk, ticket, "callback_leak")
     assert callback.due_at == datetime(2026, 11, 30, 16, 0, tzinfo=SHANGHAI)
 
 
@@ -213,7 +196,7 @@ def test_a_fee_charged_today_is_due_at_finance_by_midnight_shanghai_time(desk, c
         clock.advance(minutes=5)
         desk.execute(command)
 
-    fee = _goal(desk, ticket, "fee_settled_same_day")
+    fee = goal_named(desk, ticket, "fee_settled_same_day")
     assert fee.due_at == datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)
 
 
@@ -235,8 +218,8 @@ def test_a_warning_is_recorded_once_at_its_threshold(desk, clock):
 
     assert first.events == ("GoalWarned",)
     assert again.events == ()
-    assert _goal(desk, ticket, "notify_engineering").warned
-    assert len(_events(desk, ticket, "GoalWarned")) == 1
+    assert goal_named(desk, ticket, "notify_engineering").warned
+    assert len(entries_named(desk, ticket, "GoalWarned")) == 1
 
 
 def test_a_breach_is_recorded_once_with_who_is_to_be_told(desk, clock):
@@ -252,10 +235,10 @@ def test_a_breach_is_recorded_once_with_who_is_to_be_told(desk, clock):
     assert desk.execute(breach).events == ("GoalBreached",)
     assert desk.execute(breach).events == ()
 
-    [recorded] = _events(desk, ticket, "GoalBreached")
+    [recorded] = entries_named(desk, ticket, "GoalBreached")
     assert recorded.payload["notify"] == ["customer_service"]
     assert recorded.actor == "sla-monitor"
-    assert _goal(desk, ticket, "notify_engineering").breach_recorded
+    assert goal_named(desk, ticket, "notify_engineering").breach_recorded
 
 
 def test_a_warning_after_the_due_time_is_refused_so_the_worker_can_skip_it(desk, clock):
@@ -313,7 +296,7 @@ def test_a_breach_is_recorded_even_on_a_closed_ticket_that_still_owes_its_fee(cl
     ):  # fmt: skip
         clock.advance(minutes=5)
         desk.execute(command)
-    due = _goal(desk, ticket, "fee_today").due_at
+    due = goal_named(desk, ticket, "fee_today").due_at
     clock.set(due)
 
     result = desk.execute(
@@ -335,12 +318,12 @@ def test_a_paused_goal_keeps_its_time_left_and_resumes_with_its_deadline_moved(c
     desk.execute(p.Refuse(ticket_id=ticket, actor="tech-zhang", reason="走不开"))
     clock.advance(minutes=25)
 
-    paused = _goal(desk, ticket, "first_visit")
+    paused = goal_named(desk, ticket, "first_visit")
     assert paused.state is p.GoalState.PAUSED
     assert paused.time_left == timedelta(minutes=50)
 
     desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
-    resumed = _goal(desk, ticket, "first_visit")
+    resumed = goal_named(desk, ticket, "first_visit")
     assert resumed.state is p.GoalState.RUNNING
     assert resumed.due_at == T0 + timedelta(minutes=60 + 25)
     assert resumed.warn_at == T0 + timedelta(minutes=45 + 25)
@@ -360,7 +343,7 @@ def test_a_working_time_goal_paused_overnight_loses_only_working_time(clock):
     clock.set(datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI))
     desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
 
-    assert _goal(desk, ticket, "first_visit").due_at == datetime(
+    assert goal_named(desk, ticket, "first_visit").due_at == datetime(
         2026, 11, 24, 11, 30, tzinfo=SHANGHAI
     )
 
@@ -376,8 +359,8 @@ def test_a_goal_stopped_while_paused_is_judged_at_the_pause(clock):
     clock.advance(hours=2)
     desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
 
-    assert _goal(desk, ticket, "first_visit").state is p.GoalState.MET
-    [stopped] = _events(desk, ticket, "GoalStopped")
+    assert goal_named(desk, ticket, "first_visit").state is p.GoalState.MET
+    [stopped] = entries_named(desk, ticket, "GoalStopped")
     assert stopped.payload["met"] is True
 
 
@@ -400,7 +383,7 @@ def test_stored_deadlines_survive_a_desk_with_another_policy_and_replay(clock):
     assert second.view(ticket).goals == before
     assert second.replay(ticket).goals == first.load(ticket).goals
     newer = second.execute(new_repair()).ticket_id
-    assert _goal(second, newer, "notify_engineering").due_at == T0 + timedelta(minutes=1)
+    assert goal_named(second, newer, "notify_engineering").due_at == T0 + timedelta(minutes=1)
     assert second.view(newer).policy == "seeds v2"
 
 
@@ -424,21 +407,21 @@ def test_changing_a_ticket_policy_is_an_explicit_step_that_keeps_running_deadlin
     )  # fmt: skip
     desk = in_memory_desk(clock=clock, policies=[v2])
     ticket = desk.execute(new_repair()).ticket_id
-    running = _goal(desk, ticket, "notify_engineering")
+    running = goal_named(desk, ticket, "notify_engineering")
 
     with pytest.raises(p.UnauthorisedActor):
         desk.execute(p.ChangePolicy(ticket_id=ticket, actor="desk-huang", policy="seeds",
                                     version=2, reason="stricter"))  # fmt: skip
     result = desk.execute(p.ChangePolicy(ticket_id=ticket, actor="pm-li", policy="seeds",
                                          version=2, reason="管理处采用新时限"))  # fmt: skip
-    assert _goal(desk, ticket, "notify_engineering") == running
+    assert goal_named(desk, ticket, "notify_engineering") == running
     clock.advance(minutes=2)
     desk.execute(_dispatch(ticket))
 
     assert result.events == ("PolicyPinned",)
     assert desk.view(ticket).policy == "seeds v2"
-    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.MET  # 3 minutes kept
-    assert _goal(desk, ticket, "on_site").due_at == T0 + timedelta(minutes=7)
+    assert goal_named(desk, ticket, "notify_engineering").state is p.GoalState.MET  # 3 minutes kept
+    assert goal_named(desk, ticket, "on_site").due_at == T0 + timedelta(minutes=7)
 
 
 def test_a_goal_the_new_policy_lacks_is_cancelled_when_the_policy_changes(clock):
@@ -450,7 +433,7 @@ def test_a_goal_the_new_policy_lacks_is_cancelled_when_the_policy_changes(clock)
                                          version=2, reason="T04 dropped"))  # fmt: skip
 
     assert result.events == ("PolicyPinned", "GoalCancelled")
-    assert _goal(desk, ticket, "notify_engineering").state is p.GoalState.CANCELLED
+    assert goal_named(desk, ticket, "notify_engineering").state is p.GoalState.CANCELLED
     clock.advance(hours=1)
     breach = p.RecordGoalBreach(ticket_id=ticket, actor="sla-monitor", goal="notify_engineering",
                                 due_at=T0 + timedelta(minutes=3))  # fmt: skip
@@ -485,7 +468,7 @@ def test_a_restart_cancels_the_open_run_before_starting_the_next(desk):
     result = desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
 
     assert result.events == ("Escalated", "GoalCancelled", "GoalStarted")
-    [cancelled] = _events(desk, ticket, "GoalCancelled")
+    [cancelled] = entries_named(desk, ticket, "GoalCancelled")
     assert cancelled.payload == {"goal": "arrive_asap", "run": 1, "reason": "restarted"}
 
 
@@ -498,7 +481,7 @@ def test_nobody_to_send_cancels_the_arrival_clock_unless_it_had_already_run_out(
     clock.advance(minutes=5)
     desk.execute(p.ConfirmNoStaff(ticket_id=ticket, actor="pm-li"))
 
-    arrive = _goal(desk, ticket, "arrive_asap")
+    arrive = goal_named(desk, ticket, "arrive_asap")
     assert arrive.state is p.GoalState.CANCELLED
     assert arrive.time_left is None
 
@@ -509,7 +492,7 @@ def test_nobody_to_send_cancels_the_arrival_clock_unless_it_had_already_run_out(
         desk.execute(p.Escalate(ticket_id=late, actor="desk-huang"))
     clock.advance(minutes=15)
     desk.execute(p.ConfirmNoStaff(ticket_id=late, actor="pm-li"))
-    assert _goal(desk, late, "arrive_asap").state is p.GoalState.BREACHED
+    assert goal_named(desk, late, "arrive_asap").state is p.GoalState.BREACHED
 
 
 def test_a_policy_changed_without_a_new_version_is_refused_for_tickets_pinned_to_it(clock):

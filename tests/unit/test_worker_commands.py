@@ -16,37 +16,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
-from helpers import ORG, S, given, make, path_to, when_rejected
+from helpers import ORG, S, entries_named, given, goal_named, make, path_to, when_rejected
 
 import propdesk as p
 from propdesk.domain import commands as c
 from propdesk.domain.organisation import Organisation
-from propdesk.testing import SHANGHAI, ManualClock, in_memory_desk, new_repair
+from propdesk.testing import MONDAY_MORNING, ManualClock, new_repair
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+T0 = MONDAY_MORNING
+"""Where the ``clock`` fixture starts (09:00 on a working Monday in Shanghai)."""
 WORKER = "sla-monitor"
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(T0)
-
-
-@pytest.fixture
-def desk(clock: ManualClock) -> p.Desk:
-    return in_memory_desk(clock=clock)
-
-
-def _goal(desk: p.Desk, ticket: UUID, name: str) -> p.GoalView:
-    [found] = [goal for goal in desk.view(ticket).goals if goal.goal == name]
-    return found
-
-
-def _events(desk: p.Desk, ticket: UUID, name: str) -> list[p.HistoryEntry]:
-    return [entry for entry in desk.history(ticket) if entry.event == name]
 
 
 def _run(desk: p.Desk, *commands: p.Command) -> None:
@@ -91,14 +73,14 @@ def _overdue(ticket: UUID, due: datetime, goal: str = "arrive_asap", **fields: o
 
 def test_nobody_arriving_in_time_climbs_the_dispatch_one_level_up(desk, clock):
     ticket = _dispatched(desk)
-    due = _goal(desk, ticket, "arrive_asap").due_at
+    due = goal_named(desk, ticket, "arrive_asap").due_at
     assert due == T0 + timedelta(minutes=10)
     clock.set(due)
 
     result = desk.execute(_overdue(ticket, due))
 
     assert result.events == ("Escalated", "GoalCancelled", "GoalStarted")
-    [escalated] = _events(desk, ticket, "Escalated")
+    [escalated] = entries_named(desk, ticket, "Escalated")
     assert escalated.actor == WORKER
     assert escalated.payload == {
         "cause": "overdue", "refused_by": "tech-zhang", "acceptor": "sup-wang",
@@ -119,14 +101,14 @@ def test_the_superiors_arrival_clock_starts_as_a_new_run(desk, clock):
                                     due_at=due))  # fmt: skip
     desk.execute(_overdue(ticket, due))
 
-    arrive = _goal(desk, ticket, "arrive_asap")
+    arrive = goal_named(desk, ticket, "arrive_asap")
     assert (arrive.run, arrive.state) == (2, p.GoalState.RUNNING)
     assert arrive.started_at == due  # 接单 to the minute (T01)
     assert arrive.due_at == due + timedelta(minutes=10)
     assert not arrive.breach_recorded  # the first run's breach stays with the first run
-    [cancelled] = _events(desk, ticket, "GoalCancelled")
+    [cancelled] = entries_named(desk, ticket, "GoalCancelled")
     assert cancelled.payload == {"goal": "arrive_asap", "run": 1, "reason": "restarted"}
-    [breached] = _events(desk, ticket, "GoalBreached")
+    [breached] = entries_named(desk, ticket, "GoalBreached")
     assert breached.payload["run"] == 1
 
 
@@ -135,14 +117,14 @@ def test_the_superior_missing_his_own_deadline_climbs_again(desk, clock):
     first_due = T0 + timedelta(minutes=10)
     clock.set(first_due)
     desk.execute(_overdue(ticket, first_due))
-    second_due = _goal(desk, ticket, "arrive_asap").due_at
+    second_due = goal_named(desk, ticket, "arrive_asap").due_at
     clock.set(second_due)
 
     desk.execute(_overdue(ticket, second_due))
 
     view = desk.view(ticket)
     assert (view.acceptor, view.escalation_level) == ("eng-zhou", 2)
-    assert [e.payload["refused_by"] for e in _events(desk, ticket, "Escalated")] == [
+    assert [e.payload["refused_by"] for e in entries_named(desk, ticket, "Escalated")] == [
         "tech-zhang", "sup-wang",
     ]  # fmt: skip
 
@@ -206,7 +188,7 @@ def test_at_the_top_of_the_chain_an_overdue_escalation_is_a_no_op(desk, clock):
         desk.execute(p.Refuse(ticket_id=ticket, actor=refuser, reason="走不开"))
         desk.execute(p.Escalate(ticket_id=ticket, actor="desk-huang"))
     assert desk.view(ticket).at_top_of_chain
-    due = _goal(desk, ticket, "arrive_asap").due_at
+    due = goal_named(desk, ticket, "arrive_asap").due_at
     clock.set(due)
     desk.execute(p.RecordGoalBreach(ticket_id=ticket, actor=WORKER, goal="arrive_asap",
                                     due_at=due))  # fmt: skip
@@ -215,7 +197,7 @@ def test_at_the_top_of_the_chain_an_overdue_escalation_is_a_no_op(desk, clock):
 
     view = desk.view(ticket)
     assert (view.acceptor, view.escalation_level) == ("pm-li", 3)
-    assert _goal(desk, ticket, "arrive_asap").breach_recorded  # the goal's roles were told
+    assert goal_named(desk, ticket, "arrive_asap").breach_recorded  # the goal's roles were told
 
 
 def test_a_missed_appointment_climbs_once_not_up_the_whole_chain(desk, clock):
@@ -227,7 +209,7 @@ def test_a_missed_appointment_climbs_once_not_up_the_whole_chain(desk, clock):
 
     # The appointment's goal restarts for the superior with the same deadline, already due:
     # the worker acts on the new run too, and the superior, who had no time, stays.
-    restarted = _goal(desk, ticket, "arrive_before_appointment")
+    restarted = goal_named(desk, ticket, "arrive_before_appointment")
     assert (restarted.run, restarted.due_at) == (2, due)
     clock.advance(minutes=1)
     _ignored(desk, ticket, _overdue(ticket, due, goal="arrive_before_appointment"))
@@ -293,21 +275,23 @@ REDISPATCH_DUE = VISIT - timedelta(minutes=30)
 
 def test_thirty_minutes_before_the_visit_the_worker_re_dispatches_to_the_person_booked(desk, clock):
     ticket = _rescheduled(desk, clock, VISIT)
-    assert _goal(desk, ticket, "redispatch_before_visit").due_at == REDISPATCH_DUE
+    assert goal_named(desk, ticket, "redispatch_before_visit").due_at == REDISPATCH_DUE
     clock.set(REDISPATCH_DUE)
 
     result = desk.execute(_redispatch(ticket, REDISPATCH_DUE))
 
     assert result.events[0] == "Dispatched"
-    [dispatched] = _events(desk, ticket, "Dispatched")[1:]
+    [dispatched] = entries_named(desk, ticket, "Dispatched")[1:]
     assert dispatched.actor == WORKER
     assert dispatched.payload["round"] == "redispatch"
     assert dispatched.payload["appointment"] == VISIT
     assert dispatched.payload["promised_arrival"] == VISIT - timedelta(minutes=5)  # T07
     view = desk.view(ticket)
     assert (view.state, view.acceptor, view.escalation_level) == (S.DISPATCHED, "tech-zhang", 0)
-    assert _goal(desk, ticket, "redispatch_before_visit").state is p.GoalState.MET
-    assert _goal(desk, ticket, "arrive_before_appointment").due_at == VISIT - timedelta(minutes=5)
+    assert goal_named(desk, ticket, "redispatch_before_visit").state is p.GoalState.MET
+    assert goal_named(desk, ticket, "arrive_before_appointment").due_at == VISIT - timedelta(
+        minutes=5
+    )
 
 
 def test_a_re_dispatch_sent_again_or_after_a_dispatch_by_hand_is_a_no_op(desk, clock):
@@ -399,7 +383,7 @@ def test_the_callback_is_raised_once_as_its_window_opens(desk, clock):
     assert result.events == ("CallbackRaised",)
     assert again.events == ()
     assert again.version == result.version
-    [raised] = _events(desk, ticket, "CallbackRaised")
+    [raised] = entries_named(desk, ticket, "CallbackRaised")
     assert raised.actor == WORKER
     assert raised.payload == {"due_at": due, "category": "safety_facility"}
     assert desk.view(ticket).state is S.CALLBACK_PENDING
