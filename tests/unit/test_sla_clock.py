@@ -14,7 +14,7 @@ import pytest
 from helpers import entries_named, goal_named
 
 import propdesk as p
-from propdesk.testing import SHANGHAI, in_memory_desk, new_repair
+from propdesk.testing import MONDAY_MORNING, SHANGHAI, in_memory_desk, new_repair
 
 if TYPE_CHECKING:
     from uuid import UUID
