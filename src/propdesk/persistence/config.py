@@ -13,7 +13,7 @@ URL                                        Store
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from propdesk.domain.errors import ConfigurationError
 
@@ -52,6 +52,28 @@ The desk shares that lock with the read side's projectors (and other desks on th
 eventsourcing's own default, 5 seconds, is short for a busy file."""
 
 
+def with_connect_timeout(url: str, seconds: int) -> str:
+    """A PostgreSQL URL that gives up connecting after ``seconds``, unless it says otherwise.
+
+    Other URLs come back unchanged.
+    """
+    parts = urlsplit(url)
+    if not parts.scheme.lower().startswith("postgres") or "connect_timeout" in parse_qs(
+        parts.query
+    ):
+        return url
+    query = (
+        f"{parts.query}&connect_timeout={seconds}" if parts.query else f"connect_timeout={seconds}"
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
+def _seconds(url: str, text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ConfigurationError(f"connect_timeout in {url!r} must be a whole number of seconds")
+    return int(text)
+
+
 def parse_url(url: str) -> StoreConfig:
     """Reads a database URL; raises :class:`ConfigurationError` for anything else."""
     parts = urlsplit(url)
@@ -85,6 +107,8 @@ def parse_url(url: str) -> StoreConfig:
         query = parse_qs(parts.query)
         if "schema" in query:
             settings["POSTGRES_SCHEMA"] = query["schema"][0]
+        if "connect_timeout" in query:
+            settings["POSTGRES_CONNECT_TIMEOUT"] = str(_seconds(url, query["connect_timeout"][0]))
         return StoreConfig(url, "postgres", settings)
     raise ConfigurationError(
         f"unsupported database URL {url!r}; use sqlite:///path, postgresql://... or memory://"

@@ -37,10 +37,12 @@ def engine_for(url: str, *, writer: bool = False) -> Engine:
             event.listen(engine, "connect", _sqlite_manual_transactions)
             event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    connect_args = {}
+    connect_args: dict[str, object] = {}
     schema = settings.get("POSTGRES_SCHEMA")
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
+    if "POSTGRES_CONNECT_TIMEOUT" in settings:
+        connect_args["connect_timeout"] = int(settings["POSTGRES_CONNECT_TIMEOUT"])
     target = URL.create(
         "postgresql+psycopg", username=settings["POSTGRES_USER"],
         password=settings["POSTGRES_PASSWORD"] or None, host=settings["POSTGRES_HOST"],

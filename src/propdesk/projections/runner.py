@@ -70,6 +70,9 @@ _MAX_PAUSE = 0.12
 A connection waiting for SQLite's write lock sleeps between tries, at most 100 ms at a time
 (SQLite's busy handler), so a pause a little longer than that lets any waiting desk in."""
 
+_SET_UP = 0x70726F70_64657331  # "propdes1": the advisory lock the read side's set-up holds
+"""A PostgreSQL advisory lock key, so that projectors set up the read side one at a time."""
+
 TRACKING = Table(
     "propdesk_projections", MetaData(),
     Column("name", String(64), primary_key=True),
@@ -448,6 +451,10 @@ class Projector:
         rebuilds them.
         """
         with self._writer.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # processes starting together would race to create the same tables; SQLite's
+                # writer already holds the one write lock (BEGIN IMMEDIATE)
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SET_UP})
             TRACKING.create(connection, checkfirst=True)
             known = dict(connection.execute(select(TRACKING.c.name, TRACKING.c.generation)).all())
             inspector = inspect(connection)

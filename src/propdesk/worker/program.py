@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError
 from propdesk.application.clock import SystemClock
 from propdesk.application.configuration import default_policy, load_organisation, load_policy
 from propdesk.application.desk import open_desk
+from propdesk.persistence.config import with_connect_timeout
 from propdesk.testing import sample_organisation
 from propdesk.worker.metrics import Metrics
 from propdesk.worker.notifiers import LogNotifier, Notifier, WebhookNotifier
@@ -43,19 +44,43 @@ _log = structlog.get_logger("propdesk.worker")
 
 
 def configure_logging(level: int = logging.INFO) -> None:
-    """Structlog JSON lines on standard error, at ``level`` and above."""
+    """JSON lines on standard error, at ``level`` and above: structlog's and the libraries'.
+
+    The standard library's records (APScheduler's, httpx's) go through the same renderer, so
+    every line is JSON. APScheduler's note that a tick was skipped because the last one is
+    still running is dropped: one tick at a time is what the job asks for.
+    """
+    shared: list[structlog.typing.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    render = structlog.processors.JSONRenderer(ensure_ascii=False)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
+        processors=[*shared, structlog.processors.format_exc_info, render],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(_Stderr())
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                        structlog.processors.format_exc_info, render],
+            foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        )
+    )  # fmt: skip
+    handler.addFilter(_not_a_skipped_tick)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    for chatty in ("httpx", "apscheduler"):  # a line per request, three per tick
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
+
+
+def _not_a_skipped_tick(record: logging.LogRecord) -> bool:
+    skipped = "maximum number of running instances" in str(record.msg)
+    return not (record.name.startswith("apscheduler") and skipped)
 
 
 class _Stderr:
@@ -78,6 +103,8 @@ def open_worker(
         DatabaseNotInitialised: the database has no propdesk tables (``propdesk db init``).
     """
     clock = clock or SystemClock()
+    url = with_connect_timeout(settings.database_url, settings.database_connect_timeout_seconds)
+    settings = settings.model_copy(update={"database_url": url})
     organisations = [load_organisation(path) for path in settings.organisations]
     policy = load_policy(settings.policy) if settings.policy else default_policy()
     desk = open_desk(

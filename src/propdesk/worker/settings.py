@@ -108,6 +108,9 @@ class WorkerSettings(BaseSettings):
 
     database_retry_max_seconds: PositiveSeconds = 60.0
     """The longest wait between tries while the database is unreachable."""
+    database_connect_timeout_seconds: int = Field(default=2, ge=1, le=60)
+    """How long one try to connect to PostgreSQL waits (unless the URL has its own
+    ``connect_timeout``): an outage then fails a tick in seconds, not minutes."""
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     """Serve Prometheus metrics on this port (needs ``propdesk[metrics]``)."""
     metrics_address: str = "127.0.0.1"
