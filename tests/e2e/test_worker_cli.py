@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -27,8 +28,14 @@ PROPDESK = Path(sys.executable).with_name("propdesk")
 
 @pytest.fixture(autouse=True)
 def _reset_logging():
+    """The worker configures logging for the whole process; put it back for other tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     yield
     structlog.reset_defaults()
+    root.handlers, root.level = handlers, level
+    for chatty in ("httpx", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.NOTSET)
 
 
 @pytest.fixture

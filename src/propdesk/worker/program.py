@@ -60,7 +60,6 @@ def configure_logging(level: int = logging.INFO) -> None:
         processors=[*shared, structlog.processors.format_exc_info, render],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.WriteLoggerFactory(file=_Stderr()),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(_Stderr())
     handler.setFormatter(
