@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, overload
 
 import structlog
 from sqlalchemy import (
@@ -159,6 +159,7 @@ class Projector:
         self._last_hold = 0.0
         self._released_at = 0.0
         self._outdated: set[str] = set()
+        self._live: dict[tuple[str, int], dict[str, Table]] = {}
         self._set_up()
 
     @property
@@ -168,7 +169,7 @@ class Projector:
 
     # ------------------------------------------------------------------ catching up
 
-    def catch_up(self, names: Iterable[str] | None = None) -> dict[str, int]:
+    def catch_up(self, names: Iterable[str] | None = None, *, wait: bool = True) -> dict[str, int]:
         """Applies every stored event each projection has not applied yet.
 
         Projections at the same position share a pass: each batch of events is read and
@@ -178,7 +179,10 @@ class Projector:
         Returns the number of notifications this call applied, by projection. If another
         process is catching a projection up at the same time, this call stops that
         projection at the first batch the other process applied first, and leaves the rest
-        of it to that process.
+        of it to that process. With ``wait=False`` it does not even wait for that batch: on
+        PostgreSQL a projection another process is applying a batch to right now is left to
+        it at once (the SLA worker's ticks do this, so that several workers act on deadlines
+        instead of queueing to catch up the same read models).
         """
         active = sorted(self._chosen(names))
         outdated = sorted(self._outdated & set(active))
@@ -193,7 +197,7 @@ class Projector:
             group = [name for name in active if positions[name] == lowest]
             self._let_writers_in()
             try:
-                count = self._timed_batch(group, lowest)
+                count = self._timed_batch(group, lowest, wait=wait)
             except _Overtaken as overtaken:
                 active.remove(overtaken.name)  # another process applied it first; its rows stand
                 continue
@@ -231,25 +235,26 @@ class Projector:
         except _Overtaken:
             return 0  # another process applied these first; its rows stand
 
-    def _timed_batch(self, names: Sequence[str], position: int) -> int:
+    def _timed_batch(self, names: Sequence[str], position: int, *, wait: bool = True) -> int:
         started = time.perf_counter()
         try:
-            return self._apply_batch(names, position)
+            return self._apply_batch(names, position, wait=wait)
         finally:
             self._released_at = time.perf_counter()
             self._last_hold = self._released_at - started
 
-    def _apply_batch(self, names: Sequence[str], position: int) -> int:
+    def _apply_batch(self, names: Sequence[str], position: int, *, wait: bool = True) -> int:
         """Applies the batch after ``position`` to these projections, all at ``position``.
 
         Raises:
-            _Overtaken: one of them is no longer at ``position`` (the batch is rolled back).
+            _Overtaken: one of them is no longer at ``position``, or (``wait=False``) another
+                process holds it (the batch is rolled back).
         """
         with self._writer.begin() as connection:
             generations = {}
             for name in names:  # locked in name order, so two processes cannot deadlock
-                row = self._tracking_row(connection, name, lock=True)
-                if row.position != position:
+                row = self._tracking_row(connection, name, lock=True, skip_locked=not wait)
+                if row is None or row.position != position:
                     raise _Overtaken(name)
                 generations[name] = row.generation
             notifications = self._store.recorder.select_notifications(position + 1, self._batch)
@@ -423,7 +428,10 @@ class Projector:
         """
         projection = self._projection(name)
         generation = self._tracking_row(connection, name, lock=False).generation
-        return projection.define(MetaData(), generation)
+        key = (name, generation)
+        if key not in self._live:  # the same Table objects each time: SQLAlchemy caches by them
+            self._live[key] = projection.define(MetaData(), generation)
+        return self._live[key]
 
     def _head(self) -> int:
         """The last notification stored (0 for an empty store)."""
@@ -493,11 +501,24 @@ class Projector:
             statement = f"CREATE VIEW {view} AS SELECT * FROM {source}"  # noqa: S608 - see above
             connection.execute(text(statement))
 
-    def _tracking_row(self, connection: Connection, name: str, *, lock: bool) -> _Row:
+    @overload
+    def _tracking_row(self, connection: Connection, name: str, *, lock: bool) -> _Row: ...
+    @overload
+    def _tracking_row(
+        self, connection: Connection, name: str, *, lock: bool, skip_locked: bool
+    ) -> _Row | None: ...
+    def _tracking_row(
+        self, connection: Connection, name: str, *, lock: bool, skip_locked: bool = False
+    ) -> _Row | None:
+        """The projection's tracking row; ``None`` if ``skip_locked`` and another holds it."""
         query = select(TRACKING).where(TRACKING.c.name == name)
         if lock:
-            query = query.with_for_update()
-        row = connection.execute(query).one()
+            query = query.with_for_update(skip_locked=skip_locked)
+        row = connection.execute(query).one_or_none()
+        if row is None:
+            if skip_locked:
+                return None
+            raise ConfigurationError(f"{name} has no tracking row")  # pragma: no cover - set up
         return _Row(row.generation, row.position)
 
     def _projection(self, name: str) -> Projection:

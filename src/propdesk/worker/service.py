@@ -3,7 +3,8 @@
 Each tick, in order:
 
 1. On SQLite, take or renew the worker lock; a worker without it does nothing this tick.
-2. Catch the read models up, the agenda among them.
+2. Catch the read models up, the agenda among them (leaving to another worker a read model
+   it is catching up at that moment, rather than queueing behind it).
 3. Claim due deadlines in batches (a lease; ``SKIP LOCKED`` on PostgreSQL), soonest first;
    send each one's commands (:mod:`propdesk.worker.actions`); mark it done. Stop when nothing
    is due, after ``tick_budget_seconds``, or when asked to stop (what is still claimed is
@@ -135,13 +136,13 @@ class SlaWorker:
                 if not report.held_lock:
                     return report
             stage = "catch_up"
-            report.caught_up = sum(self.projector.catch_up().values())
+            report.caught_up = sum(self.projector.catch_up(wait=False).values())
             stage = "act"
             self._act_on_due(report, started)
             stage = "outbox"
-            self.projector.catch_up(["outbox"])
+            self.projector.catch_up(["outbox"], wait=False)
             stage = "send"
-            self._send(report)
+            self._send(report, started)
             stage = "metrics"
             self._measure()
         except _UNREACHABLE as error:
@@ -214,11 +215,17 @@ class SlaWorker:
             return "acted", detail
         return ("refused" if refusals else "moot"), detail
 
-    def _send(self, report: TickReport) -> None:
+    def _send(self, report: TickReport, started: float) -> None:
+        """Sends what is due, a batch at a time, until none is left or the budget is spent.
+
+        What is left goes next tick, after the deadlines due by then.
+        """
         engine = self.projector.engine
         with engine.connect() as connection:
             table = self.projector.live_tables(connection, "outbox")[OUTBOX]
         while not self._stopping.is_set():
+            if time.perf_counter() - started > self.settings.tick_budget_seconds:
+                return
             tally = send_due(
                 engine, table, self.notifier, now=self.clock.now(), owner=self.owner,
                 lease=timedelta(seconds=self.settings.lease_seconds),

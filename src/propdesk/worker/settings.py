@@ -83,8 +83,8 @@ class WorkerSettings(BaseSettings):
     lease_seconds: PositiveSeconds = 60.0
     """How long a claim is held before another worker may take it over."""
     tick_budget_seconds: PositiveSeconds = 5.0
-    """How long one tick keeps claiming before it lets the next tick start (graceful stops
-    and the metrics stay timely under a backlog)."""
+    """How long one tick keeps claiming, and sending, before it lets the next tick start:
+    under a backlog, deadlines and notifications take turns, and stops stay prompt."""
 
     follow_ups: dict[str, FollowUp] = Field(default_factory=lambda: dict(DEFAULT_FOLLOW_UPS))
     """Goal name → what to do at its deadline besides recording the breach."""
