@@ -575,3 +575,26 @@ def test_a_projector_killed_mid_batch_leaves_its_last_batch_and_the_next_run_com
         _assert_tallies_count_every_event_once(projector, desk)
         _assert_read_models_match_the_views(desk, projector)
         _assert_a_rebuild_changes_nothing(projector)
+
+
+@pytest.mark.postgres
+def test_a_catch_up_that_does_not_wait_leaves_a_busy_projection_to_its_process(
+    postgres_url: str, clock: ManualClock
+):
+    p.init_schema(postgres_url)
+    with p.open_desk(postgres_url, organisations=[sample_organisation()], clock=clock) as desk:
+        desk.execute(new_repair())
+    with Projector(postgres_url, [Board(), Tally()]) as projector:
+        engine = engine_for(postgres_url)
+        try:
+            with engine.begin() as other:  # another process in the middle of a board batch
+                other.execute(text("SELECT * FROM propdesk_projections WHERE name = 'board'"
+                                   " FOR UPDATE"))  # fmt: skip
+                started = time.monotonic()
+                applied = projector.catch_up(wait=False)
+                assert time.monotonic() - started < 5
+                assert applied["board"] == 0
+                assert applied["tally"] > 0
+            assert projector.catch_up(wait=False)["board"] == applied["tally"]
+        finally:
+            engine.dispose()
