@@ -82,8 +82,9 @@ class BareRepair(Aggregate):
         refusal_count: int
 
     class Escalated(Event):
-        """As ``Repair.Escalated``."""
+        """As ``Repair.Escalated`` (version 2)."""
 
+        cause: str
         refused_by: str
         acceptor: str
         acceptor_name: str
@@ -92,6 +93,8 @@ class BareRepair(Aggregate):
         promised_arrival: datetime
         channel: str
         top_of_chain: bool
+        overdue_goal: str | None
+        overdue_due_at: datetime | None
 
     class ArrivalReported(Event):
         """As ``Repair.ArrivalReported``."""
