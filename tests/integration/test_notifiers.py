@@ -12,7 +12,7 @@ import structlog
 from werkzeug import Response
 
 from propdesk.worker import DeliveryFailed, DeliveryRejected, LogNotifier, Notice, WebhookNotifier
-from propdesk.worker.outbox import Retrying
+from propdesk.worker.sending import Retrying
 
 if TYPE_CHECKING:
     from pytest_httpserver import HTTPServer

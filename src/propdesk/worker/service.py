@@ -42,7 +42,8 @@ from propdesk.projections.runner import Projector, default_projections
 from propdesk.worker import claims, lock
 from propdesk.worker.actions import plan
 from propdesk.worker.metrics import Metrics
-from propdesk.worker.outbox import OUTBOX, Audience, Outbox, Retrying, send_due
+from propdesk.worker.outbox import OUTBOX, Audience, Outbox
+from propdesk.worker.sending import Retrying, send_due
 
 if TYPE_CHECKING:
     from propdesk.application.clock import Clock
