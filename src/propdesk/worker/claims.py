@@ -1,11 +1,8 @@
 """Claiming due deadlines from the agenda, and recording what became of them.
 
-A claim is a lease: the worker writes its name and a time into the rows it takes, in one short
-transaction, and acts on them afterwards. Another worker skips leased rows until the lease
-runs out; so a worker that dies mid-batch holds its rows only until then, and another worker
-takes them over. On PostgreSQL the claim selects ``FOR UPDATE SKIP LOCKED``, so that workers
-claiming at the same moment take different rows instead of queueing behind each other. On
-SQLite only the worker holding the desk's worker lock claims (:mod:`propdesk.worker.lock`).
+A claim is a lease (:mod:`propdesk.worker.leases`): a worker that dies mid-batch holds its
+rows only until the lease runs out, and another worker takes them over. On SQLite only the
+worker holding the desk's worker lock claims (:mod:`propdesk.worker.lock`).
 """
 
 from __future__ import annotations
@@ -13,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select
+
+from propdesk.worker.leases import lease_rows, settle
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, Table
 
 _KEY_COLUMNS = ("ticket_id", "goal", "run", "action")
+"""The agenda's primary key."""
 
 
 @dataclass(frozen=True)
@@ -42,42 +42,17 @@ class Deadline:
         return (self.ticket_id, self.goal, self.run, self.action)
 
 
-def _to_do(table: Table, now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    c = table.c
-    return (
-        c.done_at.is_(None) & (c.fire_at <= now)
-        & (c.lease_until.is_(None) | (c.lease_until < now))
-    )  # fmt: skip
-
-
 def claim(
     engine: Engine, table: Table, *, now: datetime, owner: str, until: datetime, batch: int
 ) -> list[Deadline]:
     """Leases up to ``batch`` due rows to ``owner`` until ``until``; soonest first."""
     c = table.c
-    key = tuple_(*(c[name] for name in _KEY_COLUMNS))
-    choose = (
-        select(*(c[name] for name in _KEY_COLUMNS))
-        .where(_to_do(table, now))
-        .order_by(c.fire_at, c.rank, c.ticket_id, c.goal, c.run)
-        .limit(batch)
-    )
-    if engine.dialect.name == "postgresql":
-        choose = choose.with_for_update(skip_locked=True)
-    with engine.begin() as connection:
-        keys = [tuple(row) for row in connection.execute(choose)]
-        if not keys:
-            return []
-        connection.execute(
-            update(table).where(key.in_(keys))
-            .values(lease_owner=owner, lease_until=until, attempts=c.attempts + 1)
-        )  # fmt: skip
-        rows = connection.execute(select(table).where(key.in_(keys)))
-        found = {
-            tuple(row[name] for name in _KEY_COLUMNS): row
-            for row in (r._mapping for r in rows)  # noqa: SLF001 - SQLAlchemy's public row mapping
-        }
-    return [_deadline(found[k]) for k in keys if k in found]
+    rows = lease_rows(
+        engine, table, key=_KEY_COLUMNS, ready=c.done_at.is_(None) & (c.fire_at <= now),
+        order=("fire_at", "rank", "ticket_id", "goal", "run"), now=now, owner=owner,
+        until=until, batch=batch, attempts=c.attempts + 1,
+    )  # fmt: skip
+    return [_deadline(row) for row in rows]
 
 
 def _deadline(row: Any) -> Deadline:  # noqa: ANN401 - a row mapping
@@ -98,28 +73,14 @@ def finish(
     detail: str | None = None,
 ) -> bool:
     """Marks a claimed row done; ``False`` if this worker no longer held it (or it is gone)."""
-    c = table.c
-    with engine.begin() as connection:
-        marked = connection.execute(
-            update(table)
-            .where(tuple_(*(c[name] for name in _KEY_COLUMNS)) == deadline.key)
-            .where(c.lease_owner == owner)
-            .values(done_at=now, outcome=outcome, detail=detail, lease_owner=None, lease_until=None)
-        )
-    return marked.rowcount == 1
+    marked = settle(engine, table, key=_KEY_COLUMNS, keys=[deadline.key], owner=owner,
+                    done_at=now, outcome=outcome, detail=detail)  # fmt: skip
+    return marked == 1
 
 
 def release(engine: Engine, table: Table, deadlines: list[Deadline], *, owner: str) -> None:
     """Gives claimed rows back at once (a graceful stop, or a failure to act)."""
-    if not deadlines:
-        return
-    c = table.c
-    key = tuple_(*(c[name] for name in _KEY_COLUMNS))
-    with engine.begin() as connection:
-        connection.execute(
-            update(table).where(key.in_([d.key for d in deadlines]), c.lease_owner == owner)
-            .values(lease_owner=None, lease_until=None)
-        )  # fmt: skip
+    settle(engine, table, key=_KEY_COLUMNS, keys=[d.key for d in deadlines], owner=owner)
 
 
 def due_count(engine: Engine, table: Table, now: datetime) -> tuple[int, datetime | None]:

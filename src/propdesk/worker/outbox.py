@@ -72,24 +72,18 @@ class Audience:
     quiet_end: time | None = None
 
     def people(self, estate: str, role: Role) -> list[Person]:
-        """The estate's people who hold ``role``."""
-        organisation = self.organisations.get(estate)
-        if organisation is None:
-            return []
-        return [person for person in organisation.people if person.has(role)]
+        """The estate's people who hold ``role`` (the estate is one the worker serves)."""
+        return [person for person in self.organisations[estate].people if person.has(role)]
 
     def person(self, estate: str, person_id: str) -> Person | None:
         """One of the estate's people, by id."""
-        organisation = self.organisations.get(estate)
-        return None if organisation is None else organisation.person(person_id)
+        return self.organisations[estate].person(person_id)
 
     def not_before(self, estate: str, at: datetime, *, urgent: bool) -> datetime:
         """When a notice about something at ``at`` may go out: at once, or when quiet ends."""
         if urgent or self.quiet_start is None or self.quiet_end is None:
             return at
-        organisation = self.organisations.get(estate)
-        zone = ZoneInfo(organisation.zone if organisation else "Asia/Shanghai")
-        local = at.astimezone(zone)
+        local = at.astimezone(ZoneInfo(self.organisations[estate].zone))
         start, end, now = self.quiet_start, self.quiet_end, local.time()
         overnight = start > end
         quiet = (now >= start or now < end) if overnight else (start <= now < end)
@@ -140,8 +134,8 @@ def notices_of(event: Ticket.Event, audience: Audience) -> list[Notice]:
         return []  # the desk's own dispatch
     ticket = id_of(event)
     estate = audience.estate_of(ticket)
-    if estate is None:
-        return []
+    if estate is None or estate not in audience.organisations:
+        return []  # no such ticket, or an estate this worker does not serve: nobody to tell
     goal = fields.get("goal") or fields.get("overdue_goal")
     urgent = goal in audience.urgent_goals and name in ("GoalBreached", "Escalated")
     recipients = _recipients(name, fields, estate, audience)

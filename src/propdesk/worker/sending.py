@@ -17,8 +17,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import select, update
 
+from propdesk.worker.leases import lease_rows, settle
 from propdesk.worker.notifiers import DeliveryFailed, DeliveryRejected, Notice, Notifier
 
 if TYPE_CHECKING:
@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine, Table
 
-_log = structlog.get_logger("propdesk.worker.sending")
+    from propdesk.worker.leases import Row
 
-Row = dict[str, Any]
+_log = structlog.get_logger("propdesk.worker.sending")
 
 
 @dataclass
@@ -111,30 +111,11 @@ def _lease(
     engine: Engine, table: Table, *, now: datetime, owner: str, until: datetime, batch: int
 ) -> list[Row]:
     c = table.c
-    due = (
-        c.sent_at.is_(None) & c.failed_at.is_(None) & (c.next_attempt_at <= now)
-        & (c.lease_until.is_(None) | (c.lease_until < now))
-    )  # fmt: skip
-    choose = select(c.key).where(due).order_by(c.next_attempt_at, c.key).limit(batch)
-    if engine.dialect.name == "postgresql":
-        choose = choose.with_for_update(skip_locked=True)
-    with engine.begin() as connection:
-        keys = list(connection.execute(choose).scalars())
-        if not keys:
-            return []
-        connection.execute(
-            update(table).where(c.key.in_(keys)).values(lease_owner=owner, lease_until=until)
-        )
-        rows = connection.execute(select(table).where(c.key.in_(keys)))
-        found = {row.key: dict(row._mapping) for row in rows}  # noqa: SLF001 - SQLAlchemy's public row mapping
-    return [found[key] for key in keys if key in found]
+    ready = c.sent_at.is_(None) & c.failed_at.is_(None) & (c.next_attempt_at <= now)
+    return lease_rows(engine, table, key=("key",), ready=ready, order=("next_attempt_at", "key"),
+                      now=now, owner=owner, until=until, batch=batch)  # fmt: skip
 
 
 def _finish(engine: Engine, table: Table, key: str, owner: str, **values: Any) -> None:  # noqa: ANN401 - column values
     """Records an answer, if this worker still holds the lease (else another one took over)."""
-    c = table.c
-    with engine.begin() as connection:
-        connection.execute(
-            update(table).where(c.key == key, c.lease_owner == owner)
-            .values(lease_owner=None, lease_until=None, **values)
-        )  # fmt: skip
+    settle(engine, table, key=("key",), keys=[(key,)], owner=owner, **values)

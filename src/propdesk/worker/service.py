@@ -46,6 +46,8 @@ from propdesk.worker.outbox import OUTBOX, Audience, Outbox
 from propdesk.worker.sending import Retrying, send_due
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+
     from propdesk.application.clock import Clock
     from propdesk.application.desk import Desk
     from propdesk.worker.claims import Deadline
@@ -163,8 +165,7 @@ class SlaWorker:
             if time.perf_counter() - started > self.settings.tick_budget_seconds:
                 return
             now = self.clock.now()
-            with engine.connect() as connection:
-                table = self.projector.live_tables(connection, "sla_agenda")[AGENDA]
+            table = self._live_table("sla_agenda", AGENDA)
             claimed = claims.claim(engine, table, now=now, owner=self.owner, until=now + lease,
                                    batch=self.settings.claim_batch)  # fmt: skip
             if not claimed:
@@ -222,8 +223,7 @@ class SlaWorker:
         What is left goes next tick, after the deadlines due by then.
         """
         engine = self.projector.engine
-        with engine.connect() as connection:
-            table = self.projector.live_tables(connection, "outbox")[OUTBOX]
+        table = self._live_table("outbox", OUTBOX)
         while not self._stopping.is_set():
             if time.perf_counter() - started > self.settings.tick_budget_seconds:
                 return
@@ -241,11 +241,15 @@ class SlaWorker:
 
     def _measure(self) -> None:
         engine, now = self.projector.engine, self.clock.now()
-        with engine.connect() as connection:
-            table = self.projector.live_tables(connection, "sla_agenda")[AGENDA]
+        table = self._live_table("sla_agenda", AGENDA)
         count, oldest = claims.due_count(engine, table, now)
         self.metrics.due(count, (now - oldest).total_seconds() if oldest else 0.0)
         self.metrics.projection_lag({s.name: s.lag for s in self.projector.status()})
+
+    def _live_table(self, projection: str, plain: str) -> Table:
+        """A projection's table in its live generation (a rebuild may have swapped it)."""
+        with self.projector.engine.connect() as connection:
+            return self.projector.live_tables(connection, projection)[plain]
 
     def _failed(self, report: TickReport, stage: str, error: BaseException) -> None:
         self._failures += 1
