@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, delete, tuple_
 
-from propdesk.projections.base import Projection, chunks, id_of, insert_rows, ticket_kind
+from propdesk.projections.base import Projection, Row, chunks, id_of, insert_rows, ticket_kind
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ _RANK = {WARN: 0, CALLBACK: 0, DUE: 1}
 _WORKER_COLUMNS = {"lease_owner": None, "lease_until": None, "attempts": 0, "done_at": None,
                    "outcome": None, "detail": None}  # fmt: skip
 
-Row = dict[str, Any]
 RunKey = tuple[str, str, int]
 
 
@@ -82,6 +81,13 @@ class Agenda(Projection):
         for ids in chunks(batch.gone_callbacks):
             connection.execute(delete(table).where(c.ticket_id.in_(ids) & (c.goal == CALLBACK)))
         insert_rows(connection, table, batch.rows.values())
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """The rows still standing at the end of each ticket's whole history."""
+        batch = _Batch()
+        for event in events:
+            batch.take(event)
+        return {AGENDA: list(batch.rows.values())}
 
 
 class _Batch:

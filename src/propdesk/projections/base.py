@@ -14,11 +14,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from sqlalchemy import Column, String, Table, delete, insert, select
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+    from collections.abc import Collection, Iterable, Iterator, Sequence
 
     from sqlalchemy import ColumnElement, Connection, Dialect, MetaData
 
     from propdesk.domain.ticket import Ticket
+
+Row = dict[str, Any]
+"""A read model's row, by column name."""
+Bound = tuple[Any, ...] | dict[str, Any]
+"""A row as the database driver takes it: in column order, or by parameter name."""
 
 
 class Projection(ABC):
@@ -49,6 +54,20 @@ class Projection(ABC):
         a million events take hours.
         """
 
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]] | None:
+        """The rows that whole histories make, by plain table name: what a rebuild writes.
+
+        ``events`` holds every event of each of its tickets up to a position, ticket by
+        ticket, and none of them has rows yet; the answer is what :meth:`apply` would leave
+        in the tables for them. It is worked out without the database, so a rebuild can do
+        it while the desk has the write lock, and write each row once.
+
+        ``None`` (the default) if this projection cannot say: a rebuild then applies the
+        events in the order they were stored, batch by batch.
+        """
+        del events
+        return None
+
 
 class Probe:
     """A stand-in ticket that records what an event's ``apply`` assigns.
@@ -69,15 +88,21 @@ class Probe:
 def effects(event: Ticket.Event) -> dict[str, Any]:
     """What ``event.apply`` assigns to a ticket, by attribute name (empty if it cannot say).
 
-    Remembered per event (see :func:`_remembered`). Treat the answer as read-only.
+    Remembered per event (see :func:`_remember`). Treat the answer as read-only.
     """
-    found: dict[str, Any] = _remembered(event, "effects", _probed)
+    cached = _EFFECTS.get(id(event))
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    found: dict[str, Any] = _remember(_EFFECTS, event, _probed(event))
     return found
 
 
 def id_of(event: Ticket.Event) -> str:
     """The id of the event's ticket, as the read models store it (text; remembered)."""
-    text: str = _remembered(event, "id", lambda e: str(e.originator_id))
+    cached = _IDS.get(id(event))
+    if cached is not None and cached[0] is event:
+        return cached[1]
+    text: str = _remember(_IDS, event, str(event.originator_id))
     return text
 
 
@@ -90,26 +115,22 @@ def _probed(event: Ticket.Event) -> dict[str, Any]:
     return dict(vars(probe))
 
 
-def _remembered(event: Ticket.Event, what: str, work: Callable[[Ticket.Event], Any]) -> Any:  # noqa: ANN401 - whatever ``work`` gives
-    """``work(event)``, worked out once per event however many projections ask in a batch.
+def _remember(kept: dict[int, tuple[Ticket.Event, Any]], event: Ticket.Event, found: Any) -> Any:  # noqa: ANN401 - whatever was found
+    """Keeps what was found for ``event``, so every projection of a batch finds it.
 
     Kept by identity (the very same event object, held so its id cannot be reused), for the
-    most recent events only.
+    most recent events only: more than a batch holds.
     """
-    key = (id(event), what)
-    cached = _REMEMBERED.get(key)
-    if cached is not None and cached[0] is event:
-        return cached[1]
-    found = work(event)
-    if len(_REMEMBERED) >= _REMEMBERED_KEPT:
-        _REMEMBERED.clear()
-    _REMEMBERED[key] = (event, found)
+    if len(kept) >= _KEPT:
+        kept.clear()
+    kept[id(event)] = (event, found)
     return found
 
 
-_REMEMBERED: dict[tuple[int, str], tuple[Ticket.Event, Any]] = {}
-_REMEMBERED_KEPT = 40_000
-"""More than a batch's events (twice: ids and effects), so every projection finds them."""
+_IDS: dict[int, tuple[Ticket.Event, str]] = {}
+_EFFECTS: dict[int, tuple[Ticket.Event, dict[str, Any]]] = {}
+_KEPT = 20_000
+"""More than a batch's events, so every projection finds them."""
 
 
 CREATED = frozenset({"Logged", "ComplaintReceived"})
@@ -128,6 +149,17 @@ def estates_table(metadata: MetaData, plain: str, generation: int) -> Table:
     )  # fmt: skip
 
 
+def opened_estates(events: Iterable[Ticket.Event]) -> dict[str, str]:
+    """The estate of each ticket these events open, by ticket id."""
+    return {id_of(event): effects(event)["estate"]
+            for event in events if type(event).__name__ in CREATED}  # fmt: skip
+
+
+def estate_rows(estates: dict[str, str]) -> list[Row]:
+    """Rows of an :func:`estates_table`."""
+    return [{"ticket_id": ticket, "estate": estate} for ticket, estate in estates.items()]
+
+
 def estates_of(
     connection: Connection, table: Table, events: Sequence[Ticket.Event], ids: Iterable[str]
 ) -> dict[str, str]:
@@ -135,10 +167,8 @@ def estates_of(
 
     An opened ticket's estate comes from its event; the others' are read from ``table``.
     """
-    opened = {id_of(event): effects(event)["estate"]
-              for event in events if type(event).__name__ in CREATED}  # fmt: skip
-    insert_rows(connection, table, ({"ticket_id": ticket, "estate": estate}
-                                    for ticket, estate in opened.items()))  # fmt: skip
+    opened = opened_estates(events)
+    insert_rows(connection, table, estate_rows(opened))
     known = dict(opened)
     for chunk in chunks(set(ids) - known.keys()):
         query = select(table.c.ticket_id, table.c.estate).where(table.c.ticket_id.in_(chunk))
@@ -189,10 +219,19 @@ def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, A
     machinery around each row (a rebuild writes millions): the statement is compiled once
     per table and dialect, and each column's bind processor is looked up once.
     """
-    writer = _writer(table, connection.dialect)
-    values = [writer.values(row) for row in rows]
+    insert_bound(connection, table, bound_rows(table, connection.dialect, rows))
+
+
+def bound_rows(table: Table, dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[Bound]:
+    """Rows as the driver takes them for :func:`insert_bound`: converted, not yet written."""
+    writer = _writer(table, dialect)
+    return [writer.values(row) for row in rows]
+
+
+def insert_bound(connection: Connection, table: Table, values: list[Bound]) -> None:
+    """Inserts rows that :func:`bound_rows` converted for this connection's dialect."""
     if values:
-        connection.exec_driver_sql(writer.sql, values)
+        connection.exec_driver_sql(_writer(table, connection.dialect).sql, values)
 
 
 class _Writer:
@@ -209,7 +248,7 @@ class _Writer:
             for name in names or ()
         ]  # fmt: skip
 
-    def values(self, row: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+    def values(self, row: dict[str, Any]) -> Bound:
         """The row's values as the driver takes them: in order, or by name."""
         values = [
             row[key] if convert is None or row[key] is None else convert(row[key])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import (
@@ -29,6 +29,7 @@ from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
     CREATED,
     Projection,
+    Row,
     effects,
     id_of,
     replace_rows,
@@ -48,8 +49,6 @@ BOARD = "board"
 _ASSIGNEE_FIELDS = ("acceptor", "handler")
 _OPENING = frozenset({"GoalStarted", "GoalResumed"})
 _CLOSING = frozenset({"GoalStopped", "GoalCancelled"})
-
-Row = dict[str, Any]
 
 
 class Board(Projection):
@@ -75,6 +74,13 @@ class Board(Projection):
         for event in events:
             _apply(rows, event)
         replace_rows(connection, table, ids, (_stored(row) for row in rows.values()))
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """Each ticket's row after its whole history."""
+        rows: dict[str, Row] = {}
+        for event in events:
+            _apply(rows, event)
+        return {BOARD: [_stored(row) for row in rows.values()]}
 
 
 def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:

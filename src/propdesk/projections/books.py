@@ -19,10 +19,13 @@ from sqlalchemy import Boolean, Column, Index, Integer, MetaData, Numeric, Strin
 
 from propdesk.projections.base import (
     Projection,
+    Row,
     effects,
+    estate_rows,
     estates_of,
     estates_table,
     id_of,
+    opened_estates,
     replace_rows,
     rows_of,
 )
@@ -38,8 +41,6 @@ if TYPE_CHECKING:
 CALLBACKS = "callback_register"
 CALLBACK_ESTATES = "callback_estates"
 FEES = "fee_register"
-
-Row = dict[str, Any]
 
 
 class Book(Projection):
@@ -63,12 +64,28 @@ class Book(Projection):
         if not ids:
             return
         rows = {_key(table, row): row for row in rows_of(connection, table, ids)}
-        for event in mine:
+        self._enter(rows, mine, estates)
+        replace_rows(connection, table, ids, rows.values())
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """Each ticket's rows after its whole history (and the estates it noted)."""
+        mine = [event for event in events if type(event).__qualname__ in self.handlers]
+        rows: dict[Any, Row] = {}
+        if self.estates_name is None:
+            self._enter(rows, mine, {})
+            return {self.table_name: list(rows.values())}
+        estates = opened_estates(events)
+        self._enter(rows, mine, estates)
+        return {self.table_name: list(rows.values()), self.estates_name: estate_rows(estates)}
+
+    def _enter(self, rows: dict[Any, Row], events: Sequence[Ticket.Event],
+               estates: dict[str, str]) -> None:  # fmt: skip
+        """Lets each handled event change the rows (in memory); new rows take the estate."""
+        for event in events:
             self.handlers[type(event).__qualname__](rows, event)
         if estates:
             for row in rows.values():
                 row.setdefault("estate", estates[row["ticket_id"]])
-        replace_rows(connection, table, ids, rows.values())
 
 
 def _key(table: Table, row: Row) -> Any:  # noqa: ANN401 - the table's primary key

@@ -14,10 +14,13 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete
 from propdesk.domain.goal_runs import GoalRun, Outcome, advanced_run, started_run
 from propdesk.projections.base import (
     Projection,
+    Row,
+    estate_rows,
     estates_of,
     estates_table,
     id_of,
     insert_rows,
+    opened_estates,
     rows_where,
     ticket_kind,
 )
@@ -34,8 +37,7 @@ RUNS = "goal_runs"
 RUN_ESTATES = "goal_run_estates"
 _RUN_EVENTS = frozenset({"GoalStarted", "GoalPaused", "GoalResumed", "GoalStopped",
                          "GoalCancelled"})  # fmt: skip
-
-Row = dict[str, Any]
+RunKey = tuple[str, str, int]
 
 
 class GoalRuns(Projection):
@@ -69,34 +71,47 @@ class GoalRuns(Projection):
             return
         open_of = table.c.ticket_id.in_(ids) & (table.c.outcome == Outcome.OPEN.value)
         rows = {_key(row): row for row in rows_where(connection, table, open_of)}
-        open_runs = {(key[0], key[1]): key for key in rows}
-        for event in run_events:
-            name, fields = type(event).__name__, vars(event)
-            ticket_goal = (id_of(event), str(fields["goal"]))
-            if name == "GoalStarted":
-                run = started_run(fields)
-                key = (*ticket_goal, run.run)
-                rows[key] = _row(key, ticket_kind(event), estates[key[0]], run)
-                open_runs[ticket_goal] = key
-                continue
-            open_key = open_runs.get(ticket_goal)
-            if open_key is None:
-                continue  # a goal event for a run already ended (a repeat, a no-op)
-            run = advanced_run(_run(rows[open_key]), name, fields, event.timestamp)
-            opened = rows[open_key]
-            rows[open_key] = _row(open_key, opened["kind"], opened["estate"], run)
-            if run.outcome is not Outcome.OPEN:
-                del open_runs[ticket_goal]
+        _advance(rows, run_events, estates)
         # Ended runs never change again: only the open ones are read, replaced and written.
         connection.execute(delete(table).where(open_of))
         insert_rows(connection, table, rows.values())
 
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """Every run of each ticket's whole history (and the estates it noted)."""
+        estates = opened_estates(events)
+        rows: dict[RunKey, Row] = {}
+        _advance(rows, [event for event in events if type(event).__name__ in _RUN_EVENTS], estates)
+        return {RUNS: list(rows.values()), RUN_ESTATES: estate_rows(estates)}
 
-def _key(row: Row) -> tuple[str, str, int]:
+
+def _advance(rows: dict[RunKey, Row], events: Sequence[Ticket.Event],
+             estates: dict[str, str]) -> None:  # fmt: skip
+    """Starts and advances runs (in memory) for goal events; ``rows`` holds the open ones."""
+    open_runs = {(key[0], key[1]): key for key in rows}
+    for event in events:
+        name, fields = type(event).__name__, vars(event)
+        ticket_goal = (id_of(event), str(fields["goal"]))
+        if name == "GoalStarted":
+            run = started_run(fields)
+            key = (*ticket_goal, run.run)
+            rows[key] = _row(key, ticket_kind(event), estates[key[0]], run)
+            open_runs[ticket_goal] = key
+            continue
+        open_key = open_runs.get(ticket_goal)
+        if open_key is None:
+            continue  # a goal event for a run already ended (a repeat, a no-op)
+        run = advanced_run(_run(rows[open_key]), name, fields, event.timestamp)
+        opened = rows[open_key]
+        rows[open_key] = _row(open_key, opened["kind"], opened["estate"], run)
+        if run.outcome is not Outcome.OPEN:
+            del open_runs[ticket_goal]
+
+
+def _key(row: Row) -> RunKey:
     return (row["ticket_id"], row["goal"], row["run"])
 
 
-def _row(key: tuple[str, str, int], kind: str, estate: str, run: GoalRun) -> Row:
+def _row(key: RunKey, kind: str, estate: str, run: GoalRun) -> Row:
     return {
         "ticket_id": key[0], "goal": key[1], "run": key[2], "kind": kind, "estate": estate,
         "started_at": run.started_at, "due_at": run.due_at, "paused_at": run.paused_at,

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
     Projection,
+    Row,
     effects,
     id_of,
     replace_rows,
@@ -108,8 +109,19 @@ class Register(Projection):
         if not ids:
             return
         rows = {row["ticket_id"]: row for row in rows_of(connection, table, ids)}
+        self._mirror(rows, mine)
+        replace_rows(connection, table, ids, rows.values())
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """Each ticket's row after its whole history."""
+        rows: dict[str, Row] = {}
+        self._mirror(rows, [event for event in events if ticket_kind(event) == self.kind])
+        return {self.name: list(rows.values())}
+
+    def _mirror(self, rows: dict[str, Row], events: Sequence[Ticket.Event]) -> None:
+        """Changes the rows (in memory) as the events changed their tickets."""
         names = [name for name, _ in self.fields]
-        for event in mine:
+        for event in events:
             if type(event).__name__ in CLOCK_EVENTS:
                 continue
             ticket_id = id_of(event)
@@ -119,7 +131,6 @@ class Register(Projection):
             row = rows.get(ticket_id)
             if row is not None:
                 row.update({name: found[name] for name in names if name in found})
-        replace_rows(connection, table, ids, rows.values())
 
 
 class RepairRegister(Register):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
 )
 
-from propdesk.projections.base import Projection, id_of, replace_rows, rows_of, ticket_kind
+from propdesk.projections.base import Projection, Row, id_of, replace_rows, rows_of, ticket_kind
 from propdesk.projections.columns import Instant
 
 if TYPE_CHECKING:
@@ -62,6 +62,14 @@ class SlaTimers(Projection):
         for event in goal_events:
             _apply(timers, event)
         replace_rows(connection, table, ids, timers.values())
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """The goals still running at the end of each ticket's whole history."""
+        timers: dict[tuple[str, str], Row] = {}
+        for event in events:
+            if "goal" in vars(event):
+                _apply(timers, event)
+        return {TIMERS: list(timers.values())}
 
 
 def _apply(timers: dict[tuple[str, str], dict[str, Any]], event: Ticket.Event) -> None:

@@ -31,6 +31,7 @@ from propdesk.domain.goals import CLOCK_EVENTS
 from propdesk.projections.base import (
     CREATED,
     Projection,
+    Row,
     effects,
     id_of,
     insert_rows,
@@ -59,8 +60,6 @@ _REASON_FIELDS = ("reason", "finding", "problem", "remarks", "complaint", "outco
 """Where a step says why: the first of these fields the event has becomes the row's reason."""
 _APPOINTMENT_FIELDS = ("rescheduled_to", "expected_date", "round_appointment")
 
-Row = dict[str, Any]
-
 
 class TicketSteps(Projection):
     """Every ticket's steps, and the state each left it in until the next."""
@@ -87,18 +86,32 @@ class TicketSteps(Projection):
             return
         latest_of = table.c.ticket_id.in_(ids) & (table.c.until == OPEN_END)
         latest = {row["ticket_id"]: row for row in rows_where(connection, table, latest_of)}
-        written: list[Row] = list(latest.values())
-        for event in steps:
-            row = _step_row(latest.get(id_of(event)), event)
-            if row is None:
-                continue  # pragma: no cover - a ticket's created event comes first
-            previous = latest.get(row["ticket_id"])
-            if previous is not None:
-                previous["until"] = row["at"]
-            latest[row["ticket_id"]] = row
-            written.append(row)
+        written = [*latest.values(), *_added(latest, steps)]  # the latest ones closed, if stepped
         connection.execute(delete(table).where(latest_of))
         insert_rows(connection, table, written)
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
+        """A row per step of each ticket's whole history."""
+        steps = [event for event in events if type(event).__name__ not in CLOCK_EVENTS]
+        return {STEPS: _added({}, steps)}
+
+
+def _added(latest: dict[str, Row], steps: Sequence[Ticket.Event]) -> list[Row]:
+    """The rows these steps add; each ticket's row before (``latest``) ends at its next step.
+
+    ``latest`` is left holding each ticket's newest row.
+    """
+    added: list[Row] = []
+    for event in steps:
+        row = _step_row(latest.get(id_of(event)), event)
+        if row is None:
+            continue  # pragma: no cover - a ticket's created event comes first
+        previous = latest.get(row["ticket_id"])
+        if previous is not None:
+            previous["until"] = row["at"]
+        latest[row["ticket_id"]] = row
+        added.append(row)
+    return added
 
 
 def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
