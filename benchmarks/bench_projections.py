@@ -41,6 +41,7 @@ Progress goes to stderr, the report to stdout. See ``docs/benchmarks.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import sys
@@ -147,6 +148,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip-single", action="store_true", help="no rebuild of each projection alone"
     )
     parser.add_argument(
+        "--processes",
+        type=positive,
+        default=os.cpu_count() or 1,
+        help="also rebuild all with this many processes working out rows (default: the CPUs)",
+    )
+    parser.add_argument(
         "--tracemalloc", action="store_true", help="also the tracemalloc peak (slow runs)"
     )
     parser.add_argument(
@@ -229,14 +236,17 @@ def _rebuilds(
     progress(f"{name}: copying the first {settings.events:,} events")
     with open_prefix(name, corpus.path, settings.events, work, args.postgres_url) as prefix:
         report.where = prefix.where
-        chosen: list[tuple[str, list[Projection] | None]]
-        chosen = [(f"all {len(default_projections())}", None)]
+        every = len(default_projections())
+        chosen: list[tuple[str, list[Projection] | None, int]]
+        chosen = [(f"all {every}", None, 1)]
+        if args.processes > 1:
+            chosen.append((f"all {every}, {args.processes} procs", None, args.processes))
         if not args.skip_single:
-            chosen += [(projection.name, [projection]) for projection in default_projections()]
-        for label, projections in chosen:
+            chosen += [(p.name, [p], 1) for p in default_projections()]
+        for label, projections, processes in chosen:
             with prefix.fresh() as url:
                 progress(f"{name}: raw read, then rebuild {label}")
-                result = paired(url, label, projections)
+                result = paired(url, label, projections, processes)
             report.rebuilds.append(result)
             progress(f"{name}:   {_pair(result)}")
 

@@ -88,8 +88,13 @@ class _Reader:
         with self._recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(statement, parameters)
             rows = cursor.fetchall()
-        if self._sqlite:  # sqlite3 rows, by position
-            return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in rows]
+        if self._sqlite:  # sqlite3 rows, by position; hex ids, parsed once per history
+            events, text, originator = [], None, None
+            for row in rows:
+                if row[0] != text:
+                    text, originator = row[0], UUID(row[0])
+                events.append(StoredEvent(originator, row[1], row[2], row[3]))  # type: ignore[arg-type]  # set just above
+            return events
         return [StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
                             bytes(row["state"])) for row in rows]  # fmt: skip
 

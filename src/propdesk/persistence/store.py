@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import Mapper, PersistenceError
 from eventsourcing.utils import Environment
 
 from propdesk.domain.complaint import Complaint
@@ -165,3 +165,16 @@ def _create_postgres_schema(config: StoreConfig) -> None:
             connection.execute(statement.format(sql.Identifier(s["POSTGRES_SCHEMA"])))
     except psycopg.Error as error:
         raise StoreUnavailable(f"cannot create the schema at {config.safe_url}: {error}") from error
+
+
+def event_mapper() -> Mapper[UUID]:
+    """How stored events become domain events, without opening a database.
+
+    propdesk stores events alike on every database (no URL sets a compressor or a cipher),
+    so the in-memory store's mapper decodes any store's events: for processes that only
+    decode (a rebuild's helpers).
+    """
+    store, _ = open_store("memory://", cache_size=0)
+    mapper = store.mapper
+    store.close()
+    return mapper

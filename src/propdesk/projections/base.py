@@ -9,12 +9,14 @@ swaps the view in one transaction. Readers always query the plain names.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy import Column, String, Table, delete, insert, select
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Iterator, Sequence
+    from uuid import UUID
 
     from sqlalchemy import ColumnElement, Connection, Dialect, MetaData
 
@@ -98,11 +100,15 @@ def effects(event: Ticket.Event) -> dict[str, Any]:
 
 
 def id_of(event: Ticket.Event) -> str:
-    """The id of the event's ticket, as the read models store it (text; remembered)."""
-    cached = _IDS.get(id(event))
-    if cached is not None and cached[0] is event:
+    """The id of the event's ticket, as the read models store it (text; remembered).
+
+    Remembered by the id object, which a ticket's events read together often share.
+    """
+    originator = event.originator_id
+    cached = _IDS.get(id(originator))
+    if cached is not None and cached[0] is originator:
         return cached[1]
-    text: str = _remember(_IDS, event, str(event.originator_id))
+    text: str = _remember(_IDS, originator, str(originator))
     return text
 
 
@@ -112,22 +118,23 @@ def _probed(event: Ticket.Event) -> dict[str, Any]:
         event.apply(probe)
     except (TypeError, KeyError, AttributeError):
         return {}
-    return dict(vars(probe))
-
-
-def _remember(kept: dict[int, tuple[Ticket.Event, Any]], event: Ticket.Event, found: Any) -> Any:  # noqa: ANN401 - whatever was found
-    """Keeps what was found for ``event``, so every projection of a batch finds it.
-
-    Kept by identity (the very same event object, held so its id cannot be reused), for the
-    most recent events only: more than a batch holds.
-    """
-    if len(kept) >= _KEPT:
-        kept.clear()
-    kept[id(event)] = (event, found)
+    found: dict[str, Any] = vars(probe)  # the probe's own: nothing else holds it
     return found
 
 
-_IDS: dict[int, tuple[Ticket.Event, str]] = {}
+def _remember(kept: dict[int, tuple[Any, Any]], key: object, found: Any) -> Any:  # noqa: ANN401 - whatever was found
+    """Keeps what was found for ``key`` (an event, an id), so every projection finds it.
+
+    Kept by identity (the very same object, held so its id cannot be reused), for the most
+    recent ones only: more than a batch holds.
+    """
+    if len(kept) >= _KEPT:
+        kept.clear()
+    kept[id(key)] = (key, found)
+    return found
+
+
+_IDS: dict[int, tuple[UUID, str]] = {}
 _EFFECTS: dict[int, tuple[Ticket.Event, dict[str, Any]]] = {}
 _KEPT = 20_000
 """More than a batch's events, so every projection finds them."""
@@ -188,7 +195,14 @@ def chunks(ids: Collection[Key], size: int = 500) -> Iterator[list[Key]]:
 
 def ticket_kind(event: Ticket.Event) -> str:
     """``repair`` or ``complaint``: the ticket kind whose event this is (``Repair.Logged``...)."""
-    return type(event).__qualname__.split(".", 1)[0].lower()
+    kind = _KINDS.get(type(event))
+    if kind is None:
+        kind = _KINDS[type(event)] = type(event).__qualname__.split(".", 1)[0].lower()
+    return kind
+
+
+_KINDS: dict[type, str] = {}
+"""The kind of each event class, as :func:`ticket_kind` worked it out."""
 
 
 def rows_of(connection: Connection, table: Table, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -242,21 +256,26 @@ class _Writer:
         self.sql = str(compiled)
         self._positional = compiled.positional
         names = compiled.positiontup if compiled.positional else list(compiled.binds)
-        self._binds = [
-            (name, compiled.binds[name].key,
-             table.columns[compiled.binds[name].key].type.bind_processor(dialect))
-            for name in names or ()
-        ]  # fmt: skip
+        self._names = list(names or ())
+        keys = [compiled.binds[name].key for name in self._names]
+        self._get = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
+        processors = [table.columns[key].type.bind_processor(dialect) for key in keys]
+        self._converted = [(at, convert) for at, convert in enumerate(processors) if convert]
 
     def values(self, row: dict[str, Any]) -> Bound:
-        """The row's values as the driver takes them: in order, or by name."""
-        values = [
-            row[key] if convert is None or row[key] is None else convert(row[key])
-            for _, key, convert in self._binds
-        ]
+        """The row's values as the driver takes them: in order, or by name.
+
+        The values are taken at once (``itemgetter``), and only those of columns whose type
+        converts them are converted: a rebuild binds millions of rows.
+        """
+        values = list(self._get(row))
+        for at, convert in self._converted:
+            value = values[at]
+            if value is not None:
+                values[at] = convert(value)
         if self._positional:
             return tuple(values)
-        return {name: value for (name, _, _), value in zip(self._binds, values, strict=True)}
+        return dict(zip(self._names, values, strict=True))
 
 
 _WRITERS: dict[tuple[str, tuple[str, ...], str], _Writer] = {}

@@ -70,39 +70,45 @@ class GoalRuns(Projection):
         if not ids:
             return
         open_of = table.c.ticket_id.in_(ids) & (table.c.outcome == Outcome.OPEN.value)
-        rows = {_key(row): row for row in rows_where(connection, table, open_of)}
-        _advance(rows, run_events, estates)
+        runs = {_key(row): (row["kind"], row["estate"], _run(row))
+                for row in rows_where(connection, table, open_of)}  # fmt: skip
+        _advance(runs, run_events, estates)
         # Ended runs never change again: only the open ones are read, replaced and written.
         connection.execute(delete(table).where(open_of))
-        insert_rows(connection, table, rows.values())
+        insert_rows(connection, table, (_row(key, *run) for key, run in runs.items()))
 
     def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[Row]]:
         """Every run of each ticket's whole history (and the estates it noted)."""
         estates = opened_estates(events)
-        rows: dict[RunKey, Row] = {}
-        _advance(rows, [event for event in events if type(event).__name__ in _RUN_EVENTS], estates)
-        return {RUNS: list(rows.values()), RUN_ESTATES: estate_rows(estates)}
+        runs: dict[RunKey, Run] = {}
+        _advance(runs, [event for event in events if type(event).__name__ in _RUN_EVENTS], estates)
+        return {RUNS: [_row(key, *run) for key, run in runs.items()],
+                RUN_ESTATES: estate_rows(estates)}  # fmt: skip
 
 
-def _advance(rows: dict[RunKey, Row], events: Sequence[Ticket.Event],
+Run = tuple[str, str, GoalRun]
+"""A run's ticket kind and estate, and the run."""
+
+
+def _advance(runs: dict[RunKey, Run], events: Sequence[Ticket.Event],
              estates: dict[str, str]) -> None:  # fmt: skip
-    """Starts and advances runs (in memory) for goal events; ``rows`` holds the open ones."""
-    open_runs = {(key[0], key[1]): key for key in rows}
+    """Starts and advances runs (in memory) for goal events; ``runs`` holds the open ones."""
+    open_runs = {(key[0], key[1]): key for key in runs}
     for event in events:
         name, fields = type(event).__name__, vars(event)
         ticket_goal = (id_of(event), str(fields["goal"]))
         if name == "GoalStarted":
             run = started_run(fields)
             key = (*ticket_goal, run.run)
-            rows[key] = _row(key, ticket_kind(event), estates[key[0]], run)
+            runs[key] = (ticket_kind(event), estates[key[0]], run)
             open_runs[ticket_goal] = key
             continue
         open_key = open_runs.get(ticket_goal)
         if open_key is None:
             continue  # a goal event for a run already ended (a repeat, a no-op)
-        run = advanced_run(_run(rows[open_key]), name, fields, event.timestamp)
-        opened = rows[open_key]
-        rows[open_key] = _row(open_key, opened["kind"], opened["estate"], run)
+        kind, estate, opened = runs[open_key]
+        run = advanced_run(opened, name, fields, event.timestamp)
+        runs[open_key] = (kind, estate, run)
         if run.outcome is not Outcome.OPEN:
             del open_runs[ticket_goal]
 

@@ -41,11 +41,12 @@ from propdesk.domain.ticket import Ticket
 from propdesk.persistence.histories import histories
 from propdesk.persistence.store import open_store
 from propdesk.projections.agenda import Agenda
-from propdesk.projections.base import Projection, bound_rows, insert_bound
+from propdesk.projections.base import Projection, insert_bound
 from propdesk.projections.board import Board
 from propdesk.projections.books import CallbackRegister, FeeRegister
 from propdesk.projections.columns import Instant
 from propdesk.projections.database import engine_for
+from propdesk.projections.filling import Filler, Inserts, in_processes
 from propdesk.projections.goal_runs import GoalRuns
 from propdesk.projections.registers import ComplaintRegister, RepairRegister
 from propdesk.projections.sla_timers import SlaTimers
@@ -128,6 +129,7 @@ class Projector:
         *,
         batch_size: int = DEFAULT_BATCH,
         rebuild_batch_size: int = DEFAULT_REBUILD_BATCH,
+        rebuild_processes: int = 1,
         clock: Clock | None = None,
     ) -> None:
         """Opens the store and the read side's database; creates missing tables.
@@ -137,15 +139,21 @@ class Projector:
             projections: the read models to keep (:func:`default_projections` if not given).
             batch_size: notifications a catch-up applies per transaction.
             rebuild_batch_size: notifications a rebuild applies per transaction.
+            rebuild_processes: how many processes work out a rebuild's rows; 1 (the
+                default): this one alone. More share the Python work, which is most of a
+                rebuild's (the projections must be importable by the processes started).
             clock: stamps each projection's ``updated_at`` (the system clock by default).
 
         Raises:
             ConfigurationError: the URL is not usable, or two projections share a name.
             DatabaseNotInitialised: the event store's tables are missing.
         """
-        for name, size in (("batch_size", batch_size), ("rebuild_batch_size", rebuild_batch_size)):
+        sizes = {"batch_size": batch_size, "rebuild_batch_size": rebuild_batch_size,
+                 "rebuild_processes": rebuild_processes}  # fmt: skip
+        for name, size in sizes.items():
             if size < 1:
                 raise ConfigurationError(f"{name} must be at least 1, not {size}")
+        self._url = url
         self._store, _ = open_store(url, cache_size=0)
         self.engine: Engine = engine_for(url)
         """For queries: the read models and ``status``."""
@@ -157,6 +165,7 @@ class Projector:
             self._projections[projection.name] = projection
         self._batch = batch_size
         self._rebuild_batch = rebuild_batch_size
+        self._rebuild_processes = rebuild_processes
         self._clock: Clock = clock or SystemClock()
         self._last_hold = 0.0
         self._released_at = 0.0
@@ -338,7 +347,7 @@ class Projector:
                 for table in tables.values():
                     table.drop(connection, checkfirst=True)  # a rebuild that died half way
                     connection.execute(CreateTable(table))  # indexed once filled: faster
-        position = self._fill_from_start(targets)
+        position = self._fill_from_start(targets, [(p, live[p.name] + 1) for p in chosen])
         self._index(table for _, tables in targets for table in tables.values())
         with self._writer.begin() as connection:  # what came meanwhile, and the swap
             for projection in chosen:
@@ -388,37 +397,46 @@ class Projector:
                 # our own table names, quoted by the dialect
                 connection.execute(text(f"ANALYZE {preparer.format_table(table)}"))
 
-    def _fill_from_start(self, targets: Sequence[tuple[Projection, dict[str, Table]]]) -> int:
+    def _fill_from_start(
+        self,
+        targets: Sequence[tuple[Projection, dict[str, Table]]],
+        generations: Sequence[tuple[Projection, int]],
+    ) -> int:
         """Fills new tables from the first event to the head as it is now; returns the head.
 
         Ticket by ticket if every projection can say what whole histories make
         (:meth:`Projection.fresh`), else in the order the events were stored.
         """
         if all(_knows_fresh_rows(projection) for projection, _ in targets):
-            return self._fill_by_ticket(targets)
+            return self._fill_by_ticket(targets, generations)
         return self._fill(None, targets, position=0)
 
-    def _fill_by_ticket(self, targets: Sequence[tuple[Projection, dict[str, Table]]]) -> int:
+    def _fill_by_ticket(
+        self,
+        targets: Sequence[tuple[Projection, dict[str, Table]]],
+        generations: Sequence[tuple[Projection, int]],
+    ) -> int:
         """Fills new tables from every event up to the head as it is now, ticket by ticket.
 
         Each batch holds whole histories, so its rows are final: they are worked out
         (:meth:`Projection.fresh`) and converted for the driver before the write lock is
-        taken, and only inserted while it is held. Returns the head it filled up to.
+        taken (by other processes, if the projector has them), and only inserted while it
+        is held. Returns the head it filled up to.
         """
         head = self._head()
-        dialect = self._writer.dialect
-        for stored in histories(self._store.recorder, stop=head, size=self._rebuild_batch):
-            tickets = self._decoded(stored)
-            inserts = [
-                (tables[plain], bound_rows(tables[plain], dialect, rows))
-                for projection, tables in targets
-                for plain, rows in (projection.fresh(tickets) or {}).items()
-            ]
+        batches = histories(self._store.recorder, stop=head, size=self._rebuild_batch)
+        made: Iterable[Inserts]
+        if self._rebuild_processes > 1:
+            made = in_processes(batches, self._url, generations, self._rebuild_processes)
+        else:
+            made = map(Filler(self._store.mapper, targets, self._writer.dialect), batches)
+        by_name = {table.name: table for _, tables in targets for table in tables.values()}
+        for inserts in made:
             self._let_writers_in()
             started = time.perf_counter()
             with self._writer.begin() as connection:
-                for table, values in inserts:
-                    insert_bound(connection, table, values)
+                for name, values in inserts:
+                    insert_bound(connection, by_name[name], values)
             self._released_at = time.perf_counter()
             self._last_hold = self._released_at - started
         return head

@@ -126,7 +126,6 @@ def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
     else:
         carried = {key: previous[key] for key in ("kind", "estate", "person", "level", "state")}
     fields = vars(event)
-    person = next((found[f] for f in _ASSIGNEE_FIELDS if f in found), carried["person"])
     return {
         "ticket_id": id_of(event),
         "version": event.originator_version,
@@ -134,14 +133,40 @@ def _step_row(previous: Row | None, event: Ticket.Event) -> Row | None:
         "step": name,
         "at": event.timestamp,
         "actor": fields.get("actor"),
-        "person": person,
+        "person": _first_present(found, _ASSIGNEE_FIELDS, carried["person"]),
         "level": found.get("level", carried["level"]),
         "state": found.get("status", carried.get("state")),
-        "reason": next((str(fields[f]) for f in _REASON_FIELDS if fields.get(f)), None),
-        "appointment": next((found[f] for f in _APPOINTMENT_FIELDS if found.get(f)), None),
+        "reason": _first_said(fields, _REASON_FIELDS),
+        "appointment": _first_set(found, _APPOINTMENT_FIELDS),
         "on_time": fields.get("on_time") if name == "ArrivalReported" else None,
         "until": OPEN_END,
     }
+
+
+# Plain loops: a rebuild makes a row per step, and a generator per field costs more than it.
+
+
+def _first_present(values: dict[str, Any], names: tuple[str, ...], otherwise: Any) -> Any:  # noqa: ANN401 - a column's value
+    """The value of the first of ``names`` in ``values`` (even ``None``), else ``otherwise``."""
+    for name in names:
+        if name in values:
+            return values[name]
+    return otherwise
+
+
+def _first_set(values: dict[str, Any], names: tuple[str, ...]) -> Any:  # noqa: ANN401 - a column's value
+    """The first of ``names`` that ``values`` holds a true value for; ``None`` if none."""
+    for name in names:
+        value = values.get(name)
+        if value:
+            return value
+    return None
+
+
+def _first_said(values: dict[str, Any], names: tuple[str, ...]) -> str | None:
+    """:func:`_first_set`, as text."""
+    value = _first_set(values, names)
+    return None if value is None else str(value)
 
 
 def steps_table() -> Table:
