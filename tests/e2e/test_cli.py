@@ -292,6 +292,51 @@ def test_help_exits_zero(capsys):
     assert "refuses one that does" in help_text
 
 
+# ---------------------------------------------------------------------- propdesk projections
+
+
+def _status(url: str) -> dict[str, tuple[int, int]]:
+    """Each projection's generation and lag, as the projector reports them."""
+    from propdesk.projections import Projector  # noqa: PLC0415 - only these tests need it
+
+    with Projector(url) as projector:
+        return {row.name: (row.generation, row.lag) for row in projector.status()}
+
+
+def test_projections_status_catch_up_and_rebuild_on_the_demo_data(demo_url, capsys):
+    assert main(["projections", "status", "--db", demo_url]) == 0
+    shown = capsys.readouterr().out
+    assert "board" in shown
+    assert "ticket_steps" in shown
+    lagging = _status(demo_url)
+    assert lagging["board"][1] > 0
+
+    assert main(["projections", "catch-up", "--db", demo_url]) == 0
+    assert f"board: applied {lagging['board'][1]} notifications" in capsys.readouterr().out
+    assert {lag for _, lag in _status(demo_url).values()} == {0}
+
+    assert main(["projections", "rebuild", "board", "--db", demo_url]) == 0
+    assert "board: rebuilt up to notification" in capsys.readouterr().out
+    assert _status(demo_url)["board"] == (2, 0)
+
+    assert main(["projections", "rebuild", "--processes", "2", "--db", demo_url]) == 0
+    assert "every projection: rebuilt up to notification" in capsys.readouterr().out
+    rebuilt = _status(demo_url)
+    assert rebuilt["board"] == (3, 0)
+    assert rebuilt["ticket_steps"] == (2, 0)
+    assert rebuilt["sla_agenda"] == (2, 0)
+
+
+def test_projections_rebuild_of_an_unknown_projection_fails_in_one_line(demo_url, capsys):
+    fails_with(capsys, ["projections", "rebuild", "boards", "--db", demo_url],
+               "no projection named 'boards'")  # fmt: skip
+
+
+def test_projections_rebuild_needs_a_positive_number_of_processes(demo_url, capsys):
+    assert main(["projections", "rebuild", "--processes", "0", "--db", demo_url]) == 2
+    assert "--processes: must be at least 1, not 0" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------- propdesk sla what-if
 
 

@@ -74,6 +74,13 @@ class Tally(Projection):
                 )
 
 
+class FaultyBoard(Board):
+    """The board, failing whenever it is asked for a rebuild's rows (in any process)."""
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> dict[str, list[dict[str, object]]]:
+        raise RuntimeError(f"a fault in the board, {len(events)} events in")
+
+
 class Pacing:
     """How slowly the paced projections apply, and where one of them hangs."""
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from projection_worker import Pacing, SlowBoard, SlowTally, SlowTimers, Tally
+from projection_worker import FaultyBoard, Pacing, SlowBoard, SlowTally, SlowTimers, Tally
 from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy import select as select_rows
 
@@ -29,7 +29,15 @@ from propdesk.demo import DemoSettings, demo_clock, simulate
 from propdesk.domain.complaint_lifecycle import CLOSED_STATES as COMPLAINT_CLOSED
 from propdesk.domain.goals import GoalStatus
 from propdesk.domain.lifecycle import CLOSED_STATES as REPAIR_CLOSED
-from propdesk.projections import BoardRow, Projector, Timer, all_timers, board, engine_for
+from propdesk.projections import (
+    BoardRow,
+    Projector,
+    Timer,
+    all_timers,
+    board,
+    default_projections,
+    engine_for,
+)
 from propdesk.projections.board import Board
 from propdesk.projections.sla_timers import SlaTimers
 from propdesk.testing import ManualClock, new_complaint, new_repair, sample_organisation
@@ -322,6 +330,58 @@ def test_a_rebuild_equals_the_step_by_step_tables_and_replaces_the_old_generatio
         assert "board_g3" in names
         assert "board_g2" not in names
         _assert_tallies_count_every_event_once(projector, desk)
+
+
+def _every_default_table(projector: Projector) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the default read models, by plain name, in key order."""
+    found = {}
+    with projector.engine.connect() as connection:
+        for projection in default_projections():
+            for plain, table in projection.define(MetaData(), 0).items():
+                order = ", ".join(column.name for column in table.primary_key.columns)
+                query = text(f"SELECT * FROM {plain} ORDER BY {order}")  # noqa: S608 - our own names
+                found[plain] = [tuple(row) for row in connection.execute(query)]
+    return found
+
+
+@pytest.mark.usefixtures("demo_desk")
+def test_a_rebuild_shared_among_processes_equals_the_step_by_step_tables(backend_url: str):
+    with Projector(backend_url, batch_size=50) as projector:
+        projector.catch_up()
+        caught_up = _every_default_table(projector)
+        head = _head(projector)
+
+    with Projector(backend_url, rebuild_batch_size=37, rebuild_processes=2) as rebuilder:
+        assert rebuilder.rebuild() == head
+
+        assert _every_default_table(rebuilder) == caught_up
+        assert sum(map(len, caught_up.values())) > 1000
+        statuses = rebuilder.status()
+    assert {(status.generation, status.lag) for status in statuses} == {(2, 0)}
+
+
+@pytest.mark.usefixtures("demo_desk")
+def test_a_fault_in_a_process_sharing_a_rebuild_stops_it_and_the_live_tables_stand(
+    backend_url: str,
+):
+    with Projector(backend_url, [FaultyBoard()], rebuild_processes=2) as projector:
+        projector.catch_up()
+        before = board(projector.engine, limit=EVERYTHING)
+        assert before
+
+        with pytest.raises(RuntimeError, match="a fault in the board"):
+            projector.rebuild()
+
+        assert board(projector.engine, limit=EVERYTHING) == before
+        assert [(s.generation, s.lag) for s in projector.status()] == [(1, 0)]
+    with Projector(backend_url, [Board()]) as fixed:  # the half-filled tables are made again
+        fixed.rebuild()
+        assert board(fixed.engine, limit=EVERYTHING) == before
+
+
+def test_a_rebuild_needs_at_least_one_process(backend_url: str):
+    with pytest.raises(p.ConfigurationError, match="rebuild_processes must be at least 1, not 0"):
+        Projector(backend_url, rebuild_processes=0)
 
 
 class NotedTally(Tally):

@@ -7,7 +7,7 @@ Subcommands::
     propdesk history TICKET [--db URL] [--show-personal-data] [--json]
     propdesk db init [--db URL]
     propdesk lifecycle [--kind repair|complaint] [--format mermaid|table]
-    propdesk projections status | catch-up [NAME...] | rebuild [NAME...] [--db URL]
+    propdesk projections status | catch-up [NAME...] | rebuild [NAME...] [--processes N] [--db URL]
     propdesk report daily | complaints | weekly [--date YYYY-MM-DD]
                     | monthly [--month YYYY-MM] [--households N] [--chart FILE.png] [--as-of T]
                     [--estate E] [--format table|csv|json] [--section S] [--no-catch-up]
@@ -258,9 +258,16 @@ def _add_projections(commands: Subparsers, common: argparse.ArgumentParser) -> N
         "names", nargs="*", metavar="NAME",
         help="the projections, e.g. board sla_timers (default: all, in one pass)",
     )  # fmt: skip
+    rebuild.add_argument(
+        "--processes", type=_positive, default=1, metavar="N",
+        help="processes that work out the rows (default: 1, this one); up to one per CPU"
+        " makes a big rebuild faster",
+    )  # fmt: skip
     _db_option(rebuild, "$PROPDESK_DATABASE_URL, else sqlite:///propdesk.db")
     rebuild.set_defaults(
-        handler=lambda args: projection_commands.rebuild(database_url(args.db), args.names)
+        handler=lambda args: projection_commands.rebuild(
+            database_url(args.db), args.names, processes=args.processes
+        )
     )
 
 

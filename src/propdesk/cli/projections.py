@@ -34,10 +34,13 @@ def catch_up(url: str, names: list[str]) -> int:
     return 0
 
 
-def rebuild(url: str, names: list[str]) -> int:
-    """Rebuilds projections (all if none named) from the first event, then swaps them in."""
+def rebuild(url: str, names: list[str], *, processes: int = 1) -> int:
+    """Rebuilds projections (all if none named) from the first event, then swaps them in.
+
+    ``processes`` work out the rows (see :class:`Projector`'s ``rebuild_processes``).
+    """
     require_existing_database(url)
-    with Projector(url) as projector:
+    with Projector(url, rebuild_processes=processes) as projector:
         position = projector.rebuild(*names)
         rows = projector.status()
     print(f"{', '.join(names) or 'every projection'}: rebuilt up to notification {position}")
