@@ -99,8 +99,9 @@ def _apply(rows: dict[str, Row], event: Ticket.Event) -> None:
     row = rows.get(ticket_id)
     if row is None:  # pragma: no cover - a ticket's first event, in the same log, made its row
         return
-    if isinstance(row["open_goals"], str):
-        row["open_goals"] = json.loads(row["open_goals"])
+    if isinstance(row["open_goals"], str):  # as stored: read for a change
+        stored = json.loads(row["open_goals"])
+        row["open_goals"] = {goal: datetime.fromisoformat(due) for goal, due in stored.items()}
     if name in _OPENING or name in _CLOSING:
         _track_due(row, event)
         return
@@ -125,18 +126,22 @@ def _apply_step(row: Row, event: Ticket.Event) -> None:
 
 
 def _track_due(row: Row, event: Ticket.Event) -> None:
-    goals: dict[str, str] = row["open_goals"]
+    """A goal opened or closed: the ticket's open goals, with their due times, in memory."""
+    goals: dict[str, datetime] = row["open_goals"]
     fields = vars(event)
     if type(event).__name__ in _OPENING:
-        goals[fields["goal"]] = fields["due_at"].isoformat()
+        goals[fields["goal"]] = fields["due_at"]
     else:
         goals.pop(fields["goal"], None)
-    row["nearest_due"] = min((datetime.fromisoformat(due) for due in goals.values()), default=None)
 
 
 def _stored(row: Row) -> Row:
+    """The row to write: its open goals as JSON, and the nearest of their due times."""
     goals = row["open_goals"]
-    return {**row, "open_goals": goals if isinstance(goals, str) else json.dumps(goals)}
+    if isinstance(goals, str):
+        return row  # as it was read
+    return {**row, "open_goals": json.dumps({goal: due.isoformat() for goal, due in goals.items()}),
+            "nearest_due": min(goals.values(), default=None)}  # fmt: skip
 
 
 class BoardRow(BaseModel):

@@ -121,6 +121,7 @@ class Register(Projection):
     def _mirror(self, rows: dict[str, Row], events: Sequence[Ticket.Event]) -> None:
         """Changes the rows (in memory) as the events changed their tickets."""
         names = [name for name, _ in self.fields]
+        mirrored = frozenset(names)
         for event in events:
             if type(event).__name__ in CLOCK_EVENTS:
                 continue
@@ -130,7 +131,7 @@ class Register(Projection):
                 rows[ticket_id] = {"ticket_id": ticket_id, **dict.fromkeys(names)}
             row = rows.get(ticket_id)
             if row is not None:
-                row.update({name: found[name] for name in names if name in found})
+                row.update({name: value for name, value in found.items() if name in mirrored})
 
 
 class RepairRegister(Register):
