@@ -1,9 +1,13 @@
-"""What a projection is: named tables, built from the event stream one event at a time.
+"""What a projection is: named tables, built from the event stream.
 
 A projection owns some tables. The runner (:mod:`propdesk.projections.runner`) creates them
 for a *generation* (``board_g1``, ``board_g2``…) and points a view with the plain name
 (``board``) at the live one, so a rebuild fills a new generation beside the live one and then
 swaps the view in one transaction. Readers always query the plain names.
+
+A projection says how a batch of events changes its tables (:meth:`Projection.apply`, for
+catching up in the order events were stored) and, for a rebuild, what rows whole ticket
+histories make from nothing (:meth:`Projection.fresh`). Both run the same in-memory code.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 """A read model's row, by column name."""
-Bound = tuple[Any, ...] | dict[str, Any]
-"""A row as the database driver takes it: in column order, or by parameter name."""
+Bound = tuple[Any, ...]
+"""A row as the database driver takes it: its values in the insert's column order."""
 
 
 class Projection(ABC):
@@ -227,11 +231,13 @@ def replace_rows(
 
 
 def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
-    """Inserts rows in one ``executemany``, converting each value with its column's type.
+    """Inserts rows, converting each value with its column's type.
 
     This does what ``connection.execute(insert(table), rows)`` does, without the statement
-    machinery around each row (a rebuild writes millions): the statement is compiled once
-    per table and dialect, and each column's bind processor is looked up once.
+    machinery around each row (a rebuild writes millions): the statement is made once per
+    table and dialect, and each column's bind processor is looked up once. On PostgreSQL
+    (psycopg) the rows are sent with ``COPY``, the server's bulk load; elsewhere in one
+    ``executemany``.
     """
     insert_bound(connection, table, bound_rows(table, connection.dialect, rows))
 
@@ -245,25 +251,30 @@ def bound_rows(table: Table, dialect: Dialect, rows: Iterable[dict[str, Any]]) -
 def insert_bound(connection: Connection, table: Table, values: list[Bound]) -> None:
     """Inserts rows that :func:`bound_rows` converted for this connection's dialect."""
     if values:
-        connection.exec_driver_sql(_writer(table, connection.dialect).sql, values)
+        _writer(table, connection.dialect).write(connection, values)
 
 
 class _Writer:
-    """An insert statement for one table on one dialect, and how to bind a row to it."""
+    """How to insert rows into one table on one dialect, and how to bind a row for it."""
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
         compiled = insert(table).compile(dialect=dialect)
-        self.sql = str(compiled)
-        self._positional = compiled.positional
+        self._sql = str(compiled)
         names = compiled.positiontup if compiled.positional else list(compiled.binds)
         self._names = list(names or ())
+        self._positional = compiled.positional
         keys = [compiled.binds[name].key for name in self._names]
         self._get = itemgetter(*keys) if len(keys) > 1 else lambda row: (row[keys[0]],)
         processors = [table.columns[key].type.bind_processor(dialect) for key in keys]
         self._converted = [(at, convert) for at, convert in enumerate(processors) if convert]
+        self._copy = None
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            quote = dialect.identifier_preparer
+            columns = ", ".join(quote.quote(table.columns[key].name) for key in keys)
+            self._copy = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
     def values(self, row: dict[str, Any]) -> Bound:
-        """The row's values as the driver takes them: in order, or by name.
+        """The row's values as the driver takes them, in the statement's order.
 
         The values are taken at once (``itemgetter``), and only those of columns whose type
         converts them are converted: a rebuild binds millions of rows.
@@ -273,9 +284,22 @@ class _Writer:
             value = values[at]
             if value is not None:
                 values[at] = convert(value)
+        return tuple(values)
+
+    def write(self, connection: Connection, values: list[Bound]) -> None:
+        """Inserts bound rows, in the connection's transaction."""
+        if self._copy is not None:
+            driver = connection.connection.driver_connection  # psycopg's, in this transaction
+            with driver.cursor() as cursor, cursor.copy(self._copy) as copy:  # type: ignore[union-attr]  # a psycopg connection
+                for row in values:
+                    copy.write_row(row)
+            return
         if self._positional:
-            return tuple(values)
-        return dict(zip(self._names, values, strict=True))
+            connection.exec_driver_sql(self._sql, values)
+        else:  # a driver that takes parameters by name
+            connection.exec_driver_sql(
+                self._sql, [dict(zip(self._names, row, strict=True)) for row in values]
+            )
 
 
 _WRITERS: dict[tuple[str, tuple[str, ...], str], _Writer] = {}
