@@ -86,6 +86,8 @@ class _Reader:
 
     def _fetch(self, statement: str, parameters: tuple[Any, ...]) -> list[StoredEvent]:
         with self._recorder.datastore.transaction(commit=False) as cursor:
+            if not self._sqlite:  # psycopg's: plain tuples, not the recorder's dicts
+                cursor.row_factory = _tuple_rows()
             cursor.execute(statement, parameters)
             rows = cursor.fetchall()
         if self._sqlite:  # sqlite3 rows, by position; hex ids, parsed once per history
@@ -95,8 +97,13 @@ class _Reader:
                     text, originator = row[0], UUID(row[0])
                 events.append(StoredEvent(originator, row[1], row[2], row[3]))  # type: ignore[arg-type]  # set just above
             return events
-        return [StoredEvent(row["originator_id"], row["originator_version"], row["topic"],
-                            bytes(row["state"])) for row in rows]  # fmt: skip
+        return [StoredEvent(row[0], row[1], row[2], bytes(row[3])) for row in rows]
+
+
+def _tuple_rows() -> Any:  # noqa: ANN401 - psycopg's row factory
+    from psycopg.rows import tuple_row  # noqa: PLC0415 - only PostgreSQL needs the driver
+
+    return tuple_row
 
 
 def _reader(recorder: ApplicationRecorder) -> _Reader:

@@ -16,6 +16,7 @@ generation and position. The old tables are dropped afterwards.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self, overload
 
@@ -54,6 +55,7 @@ from propdesk.projections.steps import TicketSteps
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from concurrent.futures import Future
     from datetime import datetime
 
     from sqlalchemy import Connection
@@ -421,7 +423,8 @@ class Projector:
         Each batch holds whole histories, so its rows are final: they are worked out
         (:meth:`Projection.fresh`) and converted for the driver before the write lock is
         taken (by other processes, if the projector has them), and only inserted while it
-        is held. Returns the head it filled up to.
+        is held, by a thread of its own: the database writes one batch while the next one
+        is worked out. Returns the head it filled up to.
         """
         head = self._head()
         batches = histories(self._store.recorder, stop=head, size=self._rebuild_batch)
@@ -431,15 +434,25 @@ class Projector:
         else:
             made = map(Filler(self._store.mapper, targets, self._writer.dialect), batches)
         by_name = {table.name: table for _, tables in targets for table in tables.values()}
-        for inserts in made:
-            self._let_writers_in()
-            started = time.perf_counter()
-            with self._writer.begin() as connection:
-                for name, values in inserts:
-                    insert_bound(connection, by_name[name], values)
-            self._released_at = time.perf_counter()
-            self._last_hold = self._released_at - started
+        with ThreadPoolExecutor(1, thread_name_prefix="propdesk-rebuild-writer") as writer:
+            written: Future[None] | None = None
+            for inserts in made:
+                if written is not None:
+                    written.result()  # at most one batch waits to be written
+                written = writer.submit(self._insert_fresh, by_name, inserts)
+            if written is not None:
+                written.result()
         return head
+
+    def _insert_fresh(self, tables: dict[str, Table], inserts: Inserts) -> None:
+        """Inserts one batch's rows (converted) into the new tables, in one transaction."""
+        self._let_writers_in()
+        started = time.perf_counter()
+        with self._writer.begin() as connection:
+            for name, values in inserts:
+                insert_bound(connection, tables[name], values)
+        self._released_at = time.perf_counter()
+        self._last_hold = self._released_at - started
 
     def _fill(
         self,
