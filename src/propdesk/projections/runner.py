@@ -423,8 +423,8 @@ class Projector:
         Each batch holds whole histories, so its rows are final: they are worked out
         (:meth:`Projection.fresh`) and converted for the driver before the write lock is
         taken (by other processes, if the projector has them), and only inserted while it
-        is held, by a thread of its own: the database writes one batch while the next one
-        is worked out. Returns the head it filled up to.
+        is held. On a database server a thread of its own inserts them, so the server
+        writes one batch while the next one is worked out. Returns the head it filled up to.
         """
         head = self._head()
         batches = histories(self._store.recorder, stop=head, size=self._rebuild_batch)
@@ -434,6 +434,10 @@ class Projector:
         else:
             made = map(Filler(self._store.mapper, targets, self._writer.dialect), batches)
         by_name = {table.name: table for _, tables in targets for table in tables.values()}
+        if self._writer.dialect.name == "sqlite":  # in this process: a thread would only
+            for inserts in made:  # take turns with this one for the interpreter (measured)
+                self._insert_fresh(by_name, inserts)
+            return head
         with ThreadPoolExecutor(1, thread_name_prefix="propdesk-rebuild-writer") as writer:
             written: Future[None] | None = None
             for inserts in made:
