@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from projection_worker import FaultyBoard, Pacing, SlowBoard, SlowTally, SlowTimers, Tally
-from sqlalchemy import Column, MetaData, String, inspect, text
+from sqlalchemy import Column, Index, MetaData, String, inspect, text
 from sqlalchemy import select as select_rows
 
 import propdesk as p
@@ -411,6 +411,36 @@ def test_tables_of_an_older_shape_are_rebuilt_by_the_next_catch_up(
     with Projector(backend_url, [NotedTally()]) as projector:
         projector.catch_up()
         assert projector.status()[0].generation == 2  # the same shape: no second rebuild
+
+
+class IndexedTally(Tally):
+    """The tally as a later version of it might define it: with an index."""
+
+    def define(self, metadata: MetaData, generation: int) -> dict[str, Table]:
+        tables = super().define(metadata, generation)
+        Index(f"ix_tally_g{generation}_events", tables["tally"].c.events)
+        return tables
+
+
+def test_tables_whose_indexes_changed_are_rebuilt_by_the_next_catch_up(
+    demo_desk: tuple[p.Desk, ManualClock], backend_url: str
+):
+    desk, _ = demo_desk
+    with Projector(backend_url, [Tally()]) as projector:
+        projector.catch_up()
+    with Projector(backend_url, [IndexedTally()]) as projector:
+        projector.catch_up()
+        assert [(s.generation, s.lag) for s in projector.status()] == [(2, 0)]
+        indexes = inspect(projector.engine).get_indexes("tally_g2")
+        assert [index["name"] for index in indexes] == ["ix_tally_g2_events"]
+        _assert_tallies_count_every_event_once(projector, desk)
+    with Projector(backend_url, [IndexedTally()]) as projector:
+        projector.catch_up()
+        assert projector.status()[0].generation == 2  # the same indexes: no second rebuild
+    with Projector(backend_url, [Tally()]) as projector:  # the index dropped again
+        projector.catch_up()
+        assert projector.status()[0].generation == 3
+        assert inspect(projector.engine).get_indexes("tally_g3") == []
 
 
 def test_a_rebuild_while_another_desk_keeps_writing_misses_nothing(

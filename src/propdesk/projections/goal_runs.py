@@ -56,7 +56,9 @@ class GoalRuns(Projection):
         # for the whole desk and for one estate
         Index(f"ix_{suffix}_stopped", table.c.stopped_at, table.c.outcome, table.c.goal,
               table.c.estate)  # fmt: skip
-        Index(f"ix_{suffix}_outcome_due", table.c.outcome, table.c.due_at)
+        # the runs due in a period and still open at its end, by goal: covered as well
+        Index(f"ix_{suffix}_outcome_due_covering", table.c.outcome, table.c.due_at,
+              table.c.stopped_at, table.c.goal, table.c.estate)  # fmt: skip
         return {RUNS: table, RUN_ESTATES: estates_table(metadata, RUN_ESTATES, generation)}
 
     def apply(
