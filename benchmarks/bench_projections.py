@@ -16,8 +16,9 @@ measured.
 It measures, on SQLite and on PostgreSQL (see ``_rebuild.py`` and ``_report_queries.py``):
 
 1. **Rebuild throughput** over the first ``--events`` events (default 1,000,000):
-   ``Projector(url).rebuild()`` of every projection in one pass, and each projection rebuilt
-   alone (``Projector(url, projections=[one]).rebuild()``), in events per second, each beside
+   ``Projector(url).rebuild()`` of every projection in one pass, the same with
+   ``rebuild_processes=--processes`` (default: the CPUs), and each projection rebuilt alone
+   (``Projector(url, projections=[one]).rebuild()``), in events per second, each beside
    a **raw read** of the same events made immediately before it in the same process on the
    same copy (``select_notifications`` in batches of the projector's rebuild batch size, each
    notification decoded by the mapper, nothing else), with the ratio checked against
@@ -385,7 +386,8 @@ def header_lines(
             " batch size, each decoded by store.mapper.to_domain_event; nothing else"
         ),
         (
-            "  rebuild   Projector(url).rebuild() (all, one pass) or Projector(url,"
+            "  rebuild   Projector(url).rebuild() (all, one pass; 'N procs': with"
+            " rebuild_processes=N, CPU then includes theirs) or Projector(url,"
             " projections=[one]).rebuild(), timed alone, on a fresh copy of the events with no"
             " projection tables; each right after its own raw read, same process, same copy"
         ),
