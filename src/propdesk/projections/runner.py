@@ -8,9 +8,11 @@ at once cannot both apply a batch: the position is advanced only from the value 
 started at (and the row is locked on PostgreSQL), so the slower one rolls back.
 
 A rebuild fills a new generation of the projection's tables from the first event, beside the
-live one, while the desk and other catch-ups go on; then, in one transaction, it applies what
-came in meanwhile, points the projection's views at the new tables, and records the new
-generation and position. The old tables are dropped afterwards.
+live one, while the desk and other catch-ups go on: ticket by ticket, in batches of whole
+histories whose rows are final (:meth:`Projection.fresh`), written once and indexed when the
+tables are full. Then, in one transaction, it applies what came in meanwhile (in stored
+order), points the projection's views at the new tables, and records the new generation and
+position. The old tables are dropped afterwards.
 """
 
 from __future__ import annotations
@@ -376,7 +378,7 @@ class Projector:
 
         Sorting a filled table's keys once is several times faster than keeping its indexes
         while it fills, row by row in no useful order. On SQLite each index is a pause for
-        the desk's writes, as long as it takes to build (about a second per million rows).
+        the desk's writes, as long as it takes to build (a second or two per million rows).
         """
         for table in tables:
             for index in sorted(table.indexes, key=lambda index: str(index.name)):
