@@ -43,11 +43,12 @@ from propdesk.projections.sla_timers import SlaTimers
 from propdesk.testing import ManualClock, new_complaint, new_repair, sample_organisation
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
     from uuid import UUID
 
     from sqlalchemy import Engine, Table
 
+    from propdesk.domain.ticket import Ticket
     from propdesk.projections.base import Projection
 
 OpenDesk = Callable[..., p.Desk]
@@ -377,6 +378,28 @@ def test_a_fault_in_a_process_sharing_a_rebuild_stops_it_and_the_live_tables_sta
     with Projector(backend_url, [Board()]) as fixed:  # the half-filled tables are made again
         fixed.rebuild()
         assert board(fixed.engine, limit=EVERYTHING) == before
+
+
+class SilentBoard(Board):
+    """The board, claiming to say what whole histories make, and saying nothing."""
+
+    def fresh(self, events: Sequence[Ticket.Event]) -> None:  # type: ignore[override]
+        del events
+
+
+@pytest.mark.usefixtures("demo_desk")
+def test_a_projection_whose_fresh_rows_are_missing_stops_a_rebuild_with_its_name(
+    backend_url: str,
+):
+    with Projector(backend_url, [SilentBoard()]) as projector:
+        projector.catch_up()
+        before = board(projector.engine, limit=EVERYTHING)
+
+        with pytest.raises(p.ConfigurationError, match=r"board: fresh\(\) gave no rows"):
+            projector.rebuild()
+
+        assert board(projector.engine, limit=EVERYTHING) == before
+        assert [s.generation for s in projector.status()] == [1]
 
 
 def test_a_rebuild_needs_at_least_one_process(backend_url: str):

@@ -111,8 +111,15 @@ def _reader(recorder: ApplicationRecorder) -> _Reader:
     if not isinstance(name, str) or not name.replace("_", "").isalnum():
         raise ConfigurationError(f"cannot read histories from {type(recorder).__name__}")
     if isinstance(recorder, SQLiteApplicationRecorder):
-        return _Reader(recorder, f'"{name}"', "rowid", "?")
+        return _Reader(recorder, _quoted(name), "rowid", "?")
     schema = getattr(getattr(recorder, "datastore", None), "schema", None)
     if type(recorder).__module__.startswith("eventsourcing.postgres") and isinstance(schema, str):
-        return _Reader(recorder, f'"{schema}"."{name}"', "notification_id", "%s")
+        table = f"{_quoted(schema)}.{_quoted(name)}"
+        return _Reader(recorder, table, "notification_id", "%s")
     raise ConfigurationError(f"cannot read histories from {type(recorder).__name__}")
+
+
+def _quoted(identifier: str) -> str:
+    """An SQL identifier in double quotes (both databases' rule), its own quotes doubled."""
+    doubled = identifier.replace('"', '""')
+    return f'"{doubled}"'

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
 
+from propdesk.domain.errors import ConfigurationError
 from propdesk.domain.ticket import Ticket
 from propdesk.persistence.store import event_mapper
 from propdesk.projections.base import bound_rows
@@ -49,14 +50,22 @@ class Filler:
         self._dialect = dialect
 
     def __call__(self, stored: Sequence[StoredEvent]) -> Inserts:
-        """The rows these histories make, converted for the driver."""
+        """The rows these histories make, converted for the driver.
+
+        Raises:
+            ConfigurationError: a projection's ``fresh`` answered ``None``.
+        """
         events = [self._mapper.to_domain_event(event) for event in stored]
         tickets = [event for event in events if isinstance(event, Ticket.Event)]
-        return [
-            (tables[plain].name, bound_rows(tables[plain], self._dialect, rows))
-            for projection, tables in self._targets
-            for plain, rows in (projection.fresh(tickets) or {}).items()
-        ]
+        inserts: Inserts = []
+        for projection, tables in self._targets:
+            made = projection.fresh(tickets)
+            if made is None:  # it overrides fresh, so a rebuild by ticket relies on it
+                msg = f"{projection.name}: fresh() gave no rows for a batch of histories"
+                raise ConfigurationError(msg)
+            inserts += [(tables[plain].name, bound_rows(tables[plain], self._dialect, rows))
+                        for plain, rows in made.items()]  # fmt: skip
+        return inserts
 
 
 def in_processes(
