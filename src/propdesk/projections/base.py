@@ -209,28 +209,26 @@ _KINDS: dict[type, str] = {}
 """The kind of each event class, as :func:`ticket_kind` worked it out."""
 
 
-def rows_of(connection: Connection, table: Table, ids: Sequence[str]) -> list[dict[str, Any]]:
+def rows_of(connection: Connection, table: Table, ids: Sequence[str]) -> list[Row]:
     """The rows of these tickets, as dicts a batch can change in memory."""
     return rows_where(connection, table, table.c.ticket_id.in_(ids))
 
 
-def rows_where(
-    connection: Connection, table: Table, condition: ColumnElement[bool]
-) -> list[dict[str, Any]]:
+def rows_where(connection: Connection, table: Table, condition: ColumnElement[bool]) -> list[Row]:
     """The rows that meet ``condition``, as dicts a batch can change in memory."""
     query = select(table).where(condition)
     return [dict(row._mapping) for row in connection.execute(query)]  # noqa: SLF001 - SQLAlchemy's public row mapping
 
 
 def replace_rows(
-    connection: Connection, table: Table, ids: Sequence[str], rows: Iterable[dict[str, Any]]
+    connection: Connection, table: Table, ids: Sequence[str], rows: Iterable[Row]
 ) -> None:
     """Writes a batch back: these tickets' rows are replaced by ``rows`` (two statements)."""
     connection.execute(delete(table).where(table.c.ticket_id.in_(ids)))
     insert_rows(connection, table, rows)
 
 
-def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+def insert_rows(connection: Connection, table: Table, rows: Iterable[Row]) -> None:
     """Inserts rows, converting each value with its column's type.
 
     This does what ``connection.execute(insert(table), rows)`` does, without the statement
@@ -242,7 +240,7 @@ def insert_rows(connection: Connection, table: Table, rows: Iterable[dict[str, A
     insert_bound(connection, table, bound_rows(table, connection.dialect, rows))
 
 
-def bound_rows(table: Table, dialect: Dialect, rows: Iterable[dict[str, Any]]) -> list[Bound]:
+def bound_rows(table: Table, dialect: Dialect, rows: Iterable[Row]) -> list[Bound]:
     """Rows as the driver takes them for :func:`insert_bound`: converted, not yet written."""
     writer = _writer(table, dialect)
     return [writer.values(row) for row in rows]
@@ -273,7 +271,7 @@ class _Writer:
             columns = ", ".join(quote.quote(table.columns[key].name) for key in keys)
             self._copy = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
 
-    def values(self, row: dict[str, Any]) -> Bound:
+    def values(self, row: Row) -> Bound:
         """The row's values as the driver takes them, in the statement's order.
 
         The values are taken at once (``itemgetter``), and only those of columns whose type

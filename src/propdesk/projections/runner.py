@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Self, overload
 
@@ -56,7 +57,7 @@ from propdesk.projections.sla_timers import SlaTimers
 from propdesk.projections.steps import TicketSteps
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from concurrent.futures import Future
     from datetime import datetime
 
@@ -253,12 +254,25 @@ class Projector:
             return 0  # another process applied these first; its rows stand
 
     def _timed_batch(self, names: Sequence[str], position: int, *, wait: bool = True) -> int:
+        with self._held():
+            return self._apply_batch(names, position, wait=wait)
+
+    @contextmanager
+    def _held(self) -> Iterator[None]:
+        """Times how long the enclosed work holds the write lock, for the next pause."""
         started = time.perf_counter()
         try:
-            return self._apply_batch(names, position, wait=wait)
+            yield
         finally:
             self._released_at = time.perf_counter()
             self._last_hold = self._released_at - started
+
+    @contextmanager
+    def _write_turn(self) -> Iterator[Connection]:
+        """A write transaction of its own, taken after the pause that lets waiting desks in."""
+        self._let_writers_in()
+        with self._held(), self._writer.begin() as connection:
+            yield connection
 
     def _apply_batch(self, names: Sequence[str], position: int, *, wait: bool = True) -> int:
         """Applies the batch after ``position`` to these projections, all at ``position``.
@@ -384,12 +398,8 @@ class Projector:
         """
         for table in tables:
             for index in sorted(table.indexes, key=lambda index: str(index.name)):
-                self._let_writers_in()
-                started = time.perf_counter()
-                with self._writer.begin() as connection:
+                with self._write_turn() as connection:
                     index.create(connection)
-                self._released_at = time.perf_counter()
-                self._last_hold = self._released_at - started
 
     def _analyse(self, tables: Iterable[Table]) -> None:
         """Gathers the query planner's statistics for freshly filled tables.
@@ -462,13 +472,9 @@ class Projector:
 
     def _insert_fresh(self, tables: dict[str, Table], inserts: Inserts) -> None:
         """Inserts one batch's rows (converted) into the new tables, in one transaction."""
-        self._let_writers_in()
-        started = time.perf_counter()
-        with self._writer.begin() as connection:
+        with self._write_turn() as connection:
             for name, values in inserts:
                 insert_bound(connection, tables[name], values)
-        self._released_at = time.perf_counter()
-        self._last_hold = self._released_at - started
 
     def _fill(
         self,
@@ -492,12 +498,8 @@ class Projector:
                 break
             if connection is None:  # decoded before the lock is taken: it is free meanwhile
                 tickets = self._decoded(batch)
-                self._let_writers_in()
-                started = time.perf_counter()
-                with self._writer.begin() as own:
+                with self._write_turn() as own:
                     self._apply_events(own, targets, tickets)
-                self._released_at = time.perf_counter()
-                self._last_hold = self._released_at - started
             else:
                 self._apply_to(connection, targets, batch)
             position = batch[-1].id
